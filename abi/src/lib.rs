@@ -1,0 +1,1 @@
+//! The C ABI of Nook (being built; see spec/abi.md).

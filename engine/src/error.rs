@@ -1,0 +1,199 @@
+//! Errors: one [`ErrorKind`] per stable code in `spec/errors.toml`, plus a message
+//! that says what went wrong and what to do about it.
+
+use std::fmt;
+use std::io;
+
+/// The stable error codes of Nook. The numbers are part of the ABI
+/// (`spec/errors.toml` is the single source; a test keeps this enum in step).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The key is not in the database (`update`, or a lookup that requires it).
+    NotFound = 1,
+    /// The key is already in the database (`insert`).
+    AlreadyExists = 2,
+    /// An argument is malformed: empty key, bad option, bad path.
+    InvalidArgument = 3,
+    /// The value is not one well-formed CBOR data item.
+    InvalidValue = 4,
+    /// The key is longer than [`crate::MAX_KEY_LEN`].
+    KeyTooLarge = 5,
+    /// The value is longer than [`crate::MAX_VALUE_LEN`].
+    ValueTooLarge = 6,
+    /// Another process holds the database file's lock.
+    Locked = 7,
+    /// The file is damaged or is not a Nook database.
+    Corrupted = 8,
+    /// The operating system reported an I/O error.
+    Io = 9,
+    /// A write was attempted on a database opened read-only.
+    ReadOnly = 10,
+    /// The single writer slot stayed taken for longer than the caller would wait.
+    Busy = 11,
+    /// The database, transaction or cursor has been closed.
+    Closed = 12,
+    /// The file was written by an incompatible format version or page size.
+    Incompatible = 13,
+    /// The disk is full; nothing was committed.
+    DiskFull = 14,
+    /// A bug in Nook (an invariant did not hold). Please report it.
+    Internal = 15,
+}
+
+impl ErrorKind {
+    /// Every kind, in code order.
+    pub const ALL: [ErrorKind; 15] = [
+        ErrorKind::NotFound,
+        ErrorKind::AlreadyExists,
+        ErrorKind::InvalidArgument,
+        ErrorKind::InvalidValue,
+        ErrorKind::KeyTooLarge,
+        ErrorKind::ValueTooLarge,
+        ErrorKind::Locked,
+        ErrorKind::Corrupted,
+        ErrorKind::Io,
+        ErrorKind::ReadOnly,
+        ErrorKind::Busy,
+        ErrorKind::Closed,
+        ErrorKind::Incompatible,
+        ErrorKind::DiskFull,
+        ErrorKind::Internal,
+    ];
+
+    /// The stable numeric code (never 0; 0 means success at the ABI).
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The stable upper-case name, e.g. `NOT_FOUND`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "NOT_FOUND",
+            ErrorKind::AlreadyExists => "ALREADY_EXISTS",
+            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
+            ErrorKind::InvalidValue => "INVALID_VALUE",
+            ErrorKind::KeyTooLarge => "KEY_TOO_LARGE",
+            ErrorKind::ValueTooLarge => "VALUE_TOO_LARGE",
+            ErrorKind::Locked => "LOCKED",
+            ErrorKind::Corrupted => "CORRUPTED",
+            ErrorKind::Io => "IO",
+            ErrorKind::ReadOnly => "READ_ONLY",
+            ErrorKind::Busy => "BUSY",
+            ErrorKind::Closed => "CLOSED",
+            ErrorKind::Incompatible => "INCOMPATIBLE",
+            ErrorKind::DiskFull => "DISK_FULL",
+            ErrorKind::Internal => "INTERNAL",
+        }
+    }
+
+    /// The kind for a stable code, if it is one of the engine's.
+    pub fn from_code(code: i32) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An error from Nook: a stable [`ErrorKind`] and a human-readable message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+/// `Result` with Nook's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error of `kind` with `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message, without the kind's name.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub(crate) fn corrupted(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Corrupted, message)
+    }
+
+    pub(crate) fn invalid_argument(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidArgument, message)
+    }
+
+    pub(crate) fn internal(message: impl Into<String>) -> Error {
+        Error::new(
+            ErrorKind::Internal,
+            format!("{}; this is a bug in Nook, please report it", message.into()),
+        )
+    }
+
+    /// Wraps an OS error, saying what Nook was doing when it happened.
+    pub(crate) fn io(context: &str, err: io::Error) -> Error {
+        if is_disk_full(&err) {
+            return Error::new(
+                ErrorKind::DiskFull,
+                format!("{context}: the disk is full ({err}); free some space and retry, nothing was committed"),
+            );
+        }
+        Error::new(ErrorKind::Io, format!("{context}: {err}"))
+    }
+}
+
+fn is_disk_full(err: &io::Error) -> bool {
+    // ENOSPC is 28 on Linux and the BSDs; std names it StorageFull.
+    err.kind() == io::ErrorKind::StorageFull || err.raw_os_error() == Some(28)
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    /// The engine's codes and names must be exactly the first rows of
+    /// `spec/errors.toml` (the single source of the error table).
+    #[test]
+    fn error_kinds_match_the_spec_table() {
+        let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/errors.toml")).unwrap();
+        let mut rows = Vec::new();
+        let mut code = None;
+        for line in spec.lines() {
+            if let Some(v) = line.strip_prefix("code = ") {
+                code = Some(v.trim().parse::<i32>().unwrap());
+            } else if let Some(v) = line.strip_prefix("name = ") {
+                rows.push((code.take().unwrap(), v.trim().trim_matches('"').to_string()));
+            }
+        }
+        for kind in ErrorKind::ALL {
+            assert!(
+                rows.contains(&(kind.code(), kind.name().to_string())),
+                "{kind:?} ({}, {}) is not in spec/errors.toml",
+                kind.code(),
+                kind.name()
+            );
+        }
+    }
+}

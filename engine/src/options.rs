@@ -1,0 +1,92 @@
+//! How a database is opened: [`Options`] and [`Durability`].
+
+/// When a commit reaches the disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// A commit returns only after its pages and its meta page are fsynced.
+    #[default]
+    Immediate,
+    /// Commits are applied and visible at once but only made durable by the
+    /// next [`crate::Database::sync`], by closing the database, or at least once a
+    /// second by a later commit. A crash loses at most the commits since the last
+    /// durable one and never corrupts the file: pages that the durable state still
+    /// uses are not reused until a newer state is durable.
+    Relaxed,
+}
+
+/// Options for [`crate::Database::open_with`].
+///
+/// ```
+/// let opts = nook::Options::new().cache_size(16 << 20).durability(nook::Durability::Relaxed);
+/// assert_eq!(opts.cache_size, 16 << 20);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Create the file if it does not exist (default `true`).
+    pub create: bool,
+    /// Open read-only: every write fails with `READ_ONLY`, and the file is
+    /// locked shared so other read-only processes may open it too.
+    pub read_only: bool,
+    /// When commits become durable.
+    pub durability: Durability,
+    /// Bytes of page cache (default 64 MiB). Resident memory stays near this
+    /// whatever the file size.
+    pub cache_size: usize,
+    /// Page size of a newly created file: a power of two from 4096 to 65536
+    /// (default 4096). An existing file keeps the page size it was created with.
+    pub page_size: u32,
+}
+
+/// Default page cache size: 64 MiB.
+pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
+/// Default page size: 4 KiB.
+pub const DEFAULT_PAGE_SIZE: u32 = 4096;
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            create: true,
+            read_only: false,
+            durability: Durability::Immediate,
+            cache_size: DEFAULT_CACHE_SIZE,
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+impl Options {
+    /// The defaults: create if absent, read-write, immediate durability, 64 MiB cache.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// Sets [`Options::create`].
+    pub fn create(mut self, create: bool) -> Options {
+        self.create = create;
+        self
+    }
+
+    /// Sets [`Options::read_only`].
+    pub fn read_only(mut self, read_only: bool) -> Options {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Sets [`Options::durability`].
+    pub fn durability(mut self, durability: Durability) -> Options {
+        self.durability = durability;
+        self
+    }
+
+    /// Sets [`Options::cache_size`] in bytes.
+    pub fn cache_size(mut self, bytes: usize) -> Options {
+        self.cache_size = bytes;
+        self
+    }
+
+    /// Sets [`Options::page_size`] for a new file.
+    pub fn page_size(mut self, bytes: u32) -> Options {
+        self.page_size = bytes;
+        self
+    }
+}
