@@ -16,6 +16,11 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo test (engine, ABI, CLI, generators)"
 cargo test --workspace --quiet
 
+if [ -f abi/test.sh ]; then
+  step "C ABI: header freshness, misuse tests, valgrind"
+  bash abi/test.sh
+fi
+
 if [ -f tests/conformance.sh ]; then
   step "conformance suite (every runner)"
   bash tests/conformance.sh
