@@ -1,0 +1,82 @@
+package nook
+
+//go:generate go run ./internal/cmd/generrors -in ../spec/errors.toml -out errors_gen.go
+
+import "fmt"
+
+// Code is a stable Nook error code from spec/errors.toml (never 0; 0 is
+// success at the C ABI). The constants CodeNotFound, CodeExists, … are
+// generated from that table.
+type Code int32
+
+// Name is the stable upper-case name of the code, e.g. "NOT_FOUND", or
+// "CODE_<n>" for a code this build does not know (a newer library may append
+// codes in a minor version).
+func (c Code) Name() string {
+	if s := c.sentinel(); s != nil {
+		return s.Name
+	}
+	return fmt.Sprintf("CODE_%d", int32(c))
+}
+
+// String returns the name of the code.
+func (c Code) String() string { return c.Name() }
+
+func (c Code) sentinel() *Error {
+	if c >= 1 && int(c) <= len(sentinels) && sentinels[c-1].Code == c {
+		return sentinels[c-1]
+	}
+	for _, s := range sentinels {
+		if s.Code == c {
+			return s
+		}
+	}
+	return nil
+}
+
+// Error is every error Nook reports: a stable Code, its Name, and a Message
+// that says what went wrong and what to do.
+//
+// Match a kind of error with errors.Is against the sentinels:
+//
+//	if errors.Is(err, nook.ErrNotFound) { ... }
+//
+// or get the details with errors.As:
+//
+//	var e *nook.Error
+//	if errors.As(err, &e) { log.Print(e.Code, e.Message) }
+type Error struct {
+	Code    Code   // stable numeric code
+	Name    string // stable upper-case name, e.g. "NOT_FOUND"
+	Message string // what happened and what to do
+}
+
+// Error formats the error as "nook: NAME: message".
+func (e *Error) Error() string {
+	return "nook: " + e.Name + ": " + e.Message
+}
+
+// Is reports whether target is an *Error with the same code, so that
+// errors.Is(err, ErrNotFound) holds for every NOT_FOUND error whatever its
+// message.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t != nil && t.Code == e.Code
+}
+
+// newError builds the *Error for a code and message. An unknown code (from a
+// newer library) keeps its number and gets the name CODE_<n>.
+func newError(code Code, message string) *Error {
+	if message == "" {
+		if s := code.sentinel(); s != nil {
+			message = s.Message
+		}
+	}
+	return &Error{Code: code, Name: code.Name(), Message: message}
+}
+
+// errorf builds an *Error with a formatted message, for errors the SDK detects
+// itself (closed handles, invalid arguments, undecodable values).
+func errorf(code Code, format string, args ...any) *Error {
+	return newError(code, fmt.Sprintf(format, args...))
+}

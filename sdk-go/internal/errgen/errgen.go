@@ -1,0 +1,198 @@
+// Package errgen turns spec/errors.toml, the single source of Nook's error
+// table, into the Go declarations of errors_gen.go: one Code constant and one
+// sentinel *Error per row.
+//
+// It is used by two callers: the generator command (internal/cmd/generrors,
+// run by `go generate`) and the package test that fails when errors_gen.go is
+// stale. Both call Render, so the two can never disagree.
+//
+// The parser reads only the subset of TOML that errors.toml uses ([[error]]
+// tables of `key = integer` and `key = "string"` lines, and comments) and
+// rejects anything else, so a change of format is noticed rather than
+// misread. The SDK module thereby needs no TOML dependency.
+package errgen
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"go/format"
+	"strconv"
+	"strings"
+)
+
+// Row is one error of the table.
+type Row struct {
+	Code    int
+	Name    string // upper-case stable name, e.g. NOT_FOUND
+	Since   string // ABI version that introduced it
+	Meaning string // what it means and what to do
+}
+
+// GoName is the Go identifier stem for a row: ErrGoName and CodeGoName.
+// Names are converted mechanically (NOT_FOUND -> NotFound, IO -> IO) except
+// ALREADY_EXISTS, which follows the bbolt convention ErrExists.
+func GoName(name string) string {
+	if override, ok := goNameOverrides[name]; ok {
+		return override
+	}
+	var b strings.Builder
+	for _, word := range strings.Split(name, "_") {
+		if word == "" {
+			continue
+		}
+		if initialisms[word] {
+			b.WriteString(word)
+			continue
+		}
+		b.WriteString(word[:1])
+		b.WriteString(strings.ToLower(word[1:]))
+	}
+	return b.String()
+}
+
+var goNameOverrides = map[string]string{"ALREADY_EXISTS": "Exists"}
+
+var initialisms = map[string]bool{"IO": true, "ABI": true, "CBOR": true}
+
+// Parse reads the error table. It checks that every row has a positive code, a
+// NAME of upper-case letters, digits and underscores, a since and a meaning,
+// and that codes and names are unique.
+func Parse(src []byte) ([]Row, error) {
+	var rows []Row
+	var cur *Row
+	seen := map[string]bool{}
+	finish := func() error {
+		if cur == nil {
+			return nil
+		}
+		r := *cur
+		switch {
+		case r.Code <= 0:
+			return fmt.Errorf("error %q: code must be a positive integer", r.Name)
+		case !validName(r.Name):
+			return fmt.Errorf("error code %d: name %q is not UPPER_SNAKE_CASE", r.Code, r.Name)
+		case r.Since == "" || r.Meaning == "":
+			return fmt.Errorf("error %s: since and meaning are required", r.Name)
+		case seen["c"+strconv.Itoa(r.Code)] || seen["n"+r.Name]:
+			return fmt.Errorf("error %s (code %d) is declared twice", r.Name, r.Code)
+		}
+		seen["c"+strconv.Itoa(r.Code)], seen["n"+r.Name] = true, true
+		rows = append(rows, r)
+		cur = nil
+		return nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	for lineNo := 1; sc.Scan(); lineNo++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if line == "[[error]]" {
+			if err := finish(); err != nil {
+				return nil, err
+			}
+			cur = &Row{}
+			continue
+		}
+		if cur == nil {
+			return nil, fmt.Errorf("line %d: %q outside an [[error]] table", lineNo, line)
+		}
+		key, raw, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("line %d: expected key = value, got %q", lineNo, line)
+		}
+		key, raw = strings.TrimSpace(key), strings.TrimSpace(raw)
+		switch key {
+		case "code":
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: code %q is not an integer", lineNo, raw)
+			}
+			cur.Code = n
+		case "name", "since", "meaning":
+			s, err := basicString(raw)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %s: %v", lineNo, key, err)
+			}
+			switch key {
+			case "name":
+				cur.Name = s
+			case "since":
+				cur.Since = s
+			default:
+				cur.Meaning = s
+			}
+		default:
+			return nil, fmt.Errorf("line %d: unknown key %q (teach internal/errgen about it)", lineNo, key)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if err := finish(); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no [[error]] tables found")
+	}
+	return rows, nil
+}
+
+// basicString decodes a TOML basic string ("..." with backslash escapes),
+// which for the escapes TOML allows reads the same as a Go string literal.
+func basicString(raw string) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", fmt.Errorf("%q is not a double-quoted string", raw)
+	}
+	s, err := strconv.Unquote(raw)
+	if err != nil {
+		return "", fmt.Errorf("%q: %v", raw, err)
+	}
+	return s, nil
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Render writes the gofmt-formatted Go source of errors_gen.go for package
+// pkg.
+func Render(pkg string, rows []Row) ([]byte, error) {
+	var b bytes.Buffer
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("// Code generated by internal/cmd/generrors from spec/errors.toml; DO NOT EDIT.\n")
+	p("// Regenerate with `go generate` in sdk-go; TestErrorsGenUpToDate fails when stale.\n\n")
+	p("package %s\n\n", pkg)
+	p("// The stable error codes of Nook, one per row of spec/errors.toml.\n")
+	p("// Codes never change meaning; a minor ABI version may append new ones.\n")
+	p("const (\n")
+	for _, r := range rows {
+		p("\t// Code%s is %s (since ABI %s): %s\n", GoName(r.Name), r.Name, r.Since, r.Meaning)
+		p("\tCode%s Code = %d\n", GoName(r.Name), r.Code)
+	}
+	p(")\n\n")
+	p("// Sentinel errors, one per code. Every error the package returns for a\n")
+	p("// code is an *Error that errors.Is matches against the sentinel of that code.\n")
+	p("var (\n")
+	for _, r := range rows {
+		p("\t// Err%s matches errors with code %s: %s\n", GoName(r.Name), r.Name, r.Meaning)
+		p("\tErr%s = &Error{Code: Code%s, Name: %q, Message: %q}\n", GoName(r.Name), GoName(r.Name), r.Name, r.Meaning)
+	}
+	p(")\n\n")
+	p("// sentinels lists every sentinel in code order.\n")
+	p("var sentinels = []*Error{\n")
+	for _, r := range rows {
+		p("\tErr%s,\n", GoName(r.Name))
+	}
+	p("}\n")
+	return format.Source(b.Bytes())
+}

@@ -1,0 +1,96 @@
+package nook
+
+import (
+	"iter"
+	"runtime"
+)
+
+// scanBatchPairs is how many pairs one cgo call fetches at most. Larger
+// batches cut crossings; 256 keeps the transient copy small.
+const scanBatchPairs = 256
+
+// Scan is an iteration over the pairs of one snapshot, all of them or those
+// whose key starts with a prefix, in no particular order (the index is a hash
+// trie). Range over All; after the loop, Err reports an error that ended it
+// early.
+//
+//	s := db.Scan([]byte("user:"))
+//	for k, v := range s.All() {
+//		fmt.Printf("%s = %x\n", k, v)
+//	}
+//	if err := s.Err(); err != nil {
+//		return err
+//	}
+//
+// Keys and values are copies owned by the caller: they stay valid after the
+// loop and the transaction. The pairs are fetched in batches, many per cgo
+// call.
+type Scan struct {
+	db     *DB
+	tx     *Tx // nil: every All runs in a read snapshot of its own
+	prefix []byte
+	err    error
+}
+
+// Scan iterates over the pairs whose key starts with prefix (every pair when
+// prefix is empty). Each range over All reads one consistent snapshot.
+func (db *DB) Scan(prefix []byte) *Scan {
+	return &Scan{db: db, prefix: append([]byte(nil), prefix...)}
+}
+
+// Scan iterates over the pairs of the transaction's view (for the write
+// transaction: including its own uncommitted writes) whose key starts with
+// prefix. Do not write in the transaction while the iteration runs: a write
+// ends it with an error.
+func (tx *Tx) Scan(prefix []byte) *Scan {
+	return &Scan{db: tx.db, tx: tx, prefix: append([]byte(nil), prefix...)}
+}
+
+// Err is the error that ended the last iteration over All early, or nil when
+// it ran to the end or the loop stopped it with break.
+func (s *Scan) Err() error { return s.err }
+
+// All yields every pair of the scan. It may be ranged over more than once;
+// each range is a new pass (over a new snapshot for a DB scan).
+func (s *Scan) All() iter.Seq2[[]byte, []byte] {
+	return func(yield func(key, value []byte) bool) {
+		s.err = nil
+		tx := s.tx
+		if tx == nil {
+			var err error
+			if tx, err = s.db.Begin(false); err != nil {
+				s.err = err
+				return
+			}
+			tx.managed = true
+			defer tx.end(false)
+		}
+		t, err := tx.target()
+		if err != nil {
+			s.err = err
+			return
+		}
+		cur, err := nativeCursorOpen(t, s.prefix)
+		if err != nil {
+			s.err = tx.txErr(err)
+			return
+		}
+		defer nativeCursorClose(cur)
+		for {
+			keys, values, done, err := nativeCursorNext(cur, scanBatchPairs)
+			runtime.KeepAlive(tx)
+			if err != nil {
+				s.err = tx.txErr(err)
+				return
+			}
+			for i := range keys {
+				if !yield(keys[i], values[i]) {
+					return
+				}
+			}
+			if done {
+				return
+			}
+		}
+	}
+}

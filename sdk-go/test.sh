@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Tests of the Go SDK: gofmt, go vet, go test -race (unit, concurrency,
+# examples, conformance), the no-cgo stub, and that the benchmark module
+# builds. Run from anywhere; tests/all.sh calls it.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v go >/dev/null; then
+  echo "sdk-go/test.sh: the Go toolchain (>= 1.23) is not on PATH; install it (Debian: apt-get install golang-go) and retry" >&2
+  exit 1
+fi
+if ! command -v gcc >/dev/null && ! command -v cc >/dev/null; then
+  echo "sdk-go/test.sh: cgo needs a C compiler; install gcc and retry" >&2
+  exit 1
+fi
+
+echo "--> gofmt"
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+  echo "sdk-go: these files need gofmt -w:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+
+echo "--> cargo build --release -p nook-abi (the static library cgo links)"
+(cd .. && cargo build --release -p nook-abi --quiet)
+
+echo "--> go vet"
+go vet ./...
+
+echo "--> go test -race"
+go test -race -count=1 ./...
+
+echo "--> CGO_ENABLED=0: the stub builds and says what is needed"
+CGO_ENABLED=0 go vet .
+CGO_ENABLED=0 go test -count=1 -run 'TestWithoutCgo' .
+
+if [ -f bench/go.mod ]; then
+  echo "--> the benchmark module builds (bench/, not run here)"
+  (cd bench && go vet ./... && go test -count=1 -run '^$' -bench '^$' ./... >/dev/null)
+fi
