@@ -18,7 +18,10 @@ pub const MAX_NESTING: usize = 512;
 /// ```
 pub fn validate(bytes: &[u8]) -> Result<()> {
     if bytes.is_empty() {
-        return Err(invalid(0, "the value is empty; a value must be one CBOR data item (e.g. 0xf6 for null)"));
+        return Err(invalid(
+            0,
+            "the value is empty; a value must be one CBOR data item (e.g. 0xf6 for null)",
+        ));
     }
     let mut reader = Reader { bytes, pos: 0 };
     reader.item(0)?;
@@ -88,13 +91,21 @@ impl Reader<'_> {
                     v = (v << 8) | b as u64;
                 }
                 if major == 7 && info == 24 && v < 32 {
-                    return Err(invalid(start, "a simple value below 32 must use the one-byte form"));
+                    return Err(invalid(
+                        start,
+                        "a simple value below 32 must use the one-byte form",
+                    ));
                 }
                 Arg::Value(v)
             }
             31 => match major {
                 2..=5 | 7 => Arg::Indefinite,
-                _ => return Err(invalid(start, "indefinite length is not allowed for this major type")),
+                _ => {
+                    return Err(invalid(
+                        start,
+                        "indefinite length is not allowed for this major type",
+                    ))
+                }
             },
             _ => return Err(invalid(start, "reserved additional information (28-30)")),
         };
@@ -128,7 +139,10 @@ impl Reader<'_> {
             (5, Arg::Indefinite) => self.items_until_break(depth, true),
             (6, Arg::Value(_)) => self.item(depth + 1),
             (7, Arg::Value(_)) => Ok(()),
-            (7, Arg::Indefinite) => Err(invalid(start, "a break (0xff) outside an indefinite-length item")),
+            (7, Arg::Indefinite) => Err(invalid(
+                start,
+                "a break (0xff) outside an indefinite-length item",
+            )),
             _ => Err(invalid(start, "malformed data item")),
         }
     }
@@ -137,7 +151,10 @@ impl Reader<'_> {
         // Every item takes at least one byte, so a count beyond what remains is
         // rejected before looping (no work sized by a hostile length).
         if count > (self.bytes.len() - self.pos) as u64 {
-            return Err(invalid(self.pos, "an array or map claims more items than bytes remain"));
+            return Err(invalid(
+                self.pos,
+                "an array or map claims more items than bytes remain",
+            ));
         }
         for _ in 0..count {
             self.item(depth + 1)?;
@@ -151,7 +168,10 @@ impl Reader<'_> {
             if self.bytes.get(self.pos) == Some(&0xff) {
                 self.pos += 1;
                 if pairs && n % 2 == 1 {
-                    return Err(invalid(self.pos - 1, "an indefinite-length map has a key without a value"));
+                    return Err(invalid(
+                        self.pos - 1,
+                        "an indefinite-length map has a key without a value",
+                    ));
                 }
                 return Ok(());
             }
@@ -175,12 +195,10 @@ impl Reader<'_> {
                         return Err(invalid(at, "a text string chunk is not valid UTF-8"));
                     }
                 }
-                _ => {
-                    return Err(invalid(
-                        at,
-                        "an indefinite-length string may only contain definite strings of its own type",
-                    ))
-                }
+                _ => return Err(invalid(
+                    at,
+                    "an indefinite-length string may only contain definite strings of its own type",
+                )),
             }
         }
     }
@@ -210,10 +228,33 @@ mod tests {
     #[test]
     fn accepts_rfc8949_examples() {
         for hex in [
-            "00", "17", "1818", "1bffffffffffffffff", "20", "3bffffffffffffffff", "f90000", "fb7e37e43c8800759c",
-            "f4", "f5", "f6", "f7", "f820", "40", "4401020304", "60", "6449455446", "80", "83010203",
-            "a0", "a201020304", "c074323031332d30332d32315432303a30343a30305a", "5f42010243030405ff",
-            "7f657374726561646d696e67ff", "9fff", "9f018202039f0405ffff", "bf61610161629f0203ffff",
+            "00",
+            "17",
+            "1818",
+            "1bffffffffffffffff",
+            "20",
+            "3bffffffffffffffff",
+            "f90000",
+            "fb7e37e43c8800759c",
+            "f4",
+            "f5",
+            "f6",
+            "f7",
+            "f820",
+            "40",
+            "4401020304",
+            "60",
+            "6449455446",
+            "80",
+            "83010203",
+            "a0",
+            "a201020304",
+            "c074323031332d30332d32315432303a30343a30305a",
+            "5f42010243030405ff",
+            "7f657374726561646d696e67ff",
+            "9fff",
+            "9f018202039f0405ffff",
+            "bf61610161629f0203ffff",
         ] {
             ok(hex);
         }
@@ -222,8 +263,8 @@ mod tests {
     #[test]
     fn rejects_malformed_items() {
         for hex in [
-            "", "18", "1c", "62", "6261", "81", "a1", "a101", "ff", "f818", "5f01ff", "7f4100ff", "bf01ff",
-            "0000", "62c328", "9f", "1f", "3f",
+            "", "18", "1c", "62", "6261", "81", "a1", "a101", "ff", "f818", "5f01ff", "7f4100ff",
+            "bf01ff", "0000", "62c328", "9f", "1f", "3f",
         ] {
             bad(hex);
         }

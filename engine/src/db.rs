@@ -1,158 +1,293 @@
-//! INTERIM implementation of the public API over an in-memory ordered map,
-//! persisted by rewriting the file at each commit. It exists so that the ABI, the
-//! CLI and the SDKs can be built against the final API while the page-file engine
-//! lands; it is replaced by the page-file engine, API unchanged.
+//! [`Database`]: opening (files, memory, any backend), the in-process instance
+//! registry, file locking, snapshots for readers, and auto-commit operations
+//! with group commit.
 
+use crate::alloc::Allocator;
 use crate::error::{Error, ErrorKind, Result};
+use crate::open;
 use crate::options::Options;
-use crate::{cbor, typed, MAX_KEY_LEN, MAX_VALUE_LEN};
-use parking_lot::{Mutex, RwLock};
+use crate::page::{MetaPage, TxId};
+use crate::store::Store;
+use crate::trie::Cursor;
+use crate::txn::{check_key, check_value, Iter, ReadTxn, Snapshot, WriteTxn};
+use crate::typed;
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
-type Map = BTreeMap<Vec<u8>, Vec<u8>>;
-
-struct Shared {
-    path: Option<PathBuf>,
-    options: Options,
-    state: RwLock<Arc<Map>>,
-    writer: Arc<Mutex<()>>,
-    _file: Option<std::fs::File>,
+/// State shared by every handle to one open database.
+pub(crate) struct Shared {
+    pub options: Options,
+    /// The latest committed state; readers clone it, the writer replaces it.
+    pub current: ArcSwap<Snapshot>,
+    /// The single writer slot.
+    pub writer: Arc<Mutex<WriterState>>,
+    /// Auto-commit writes waiting for a leader to commit them as a group.
+    queue: Mutex<Vec<Arc<QueuedWrite>>>,
+    /// The registry key (canonical path) of a file database.
+    pub registry_key: Option<PathBuf>,
+    pub path: Option<PathBuf>,
 }
 
-/// A handle to an open database. Cheap to clone; `Send + Sync`.
+/// What only the writer touches, behind the writer lock.
+pub(crate) struct WriterState {
+    pub store: Arc<Store>,
+    /// The last committed state (durable, or in relaxed mode maybe not yet).
+    pub meta: MetaPage,
+    /// The last commit whose meta page is on disk and synced.
+    pub durable_txid: TxId,
+    pub last_durable: Instant,
+    /// Snapshots published so far that may still be alive.
+    pub live: Vec<Weak<Snapshot>>,
+    /// Set when a failure left the disk state uncertain: writes are refused.
+    pub poisoned: Option<Error>,
+}
+
+impl WriterState {
+    /// Pages freed by transactions up to this id can be reused now.
+    fn reuse_limit(&mut self) -> TxId {
+        self.live.retain(|w| w.strong_count() > 0);
+        let oldest = self
+            .live
+            .iter()
+            .filter_map(|w| w.upgrade())
+            .map(|s| s.txid)
+            .min();
+        oldest.unwrap_or(self.meta.txid).min(self.durable_txid)
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Relaxed commits become durable when the last handle goes.
+        let mut state = self.writer.lock();
+        if state.poisoned.is_none() && state.durable_txid < state.meta.txid {
+            let _ = make_durable(&mut state);
+        }
+        if let Some(key) = &self.registry_key {
+            open::forget(key);
+        }
+    }
+}
+
+/// Writes the current meta page and syncs (used by relaxed mode).
+pub(crate) fn make_durable(state: &mut WriterState) -> Result<()> {
+    let ps = state.store.page_size;
+    state.store.sync()?;
+    let image = state.meta.encode(ps);
+    let result = state
+        .store
+        .write_raw(MetaPage::slot(state.meta.txid) * ps as u64, &image)
+        .and_then(|()| state.store.sync());
+    match result {
+        Ok(()) => {
+            state.durable_txid = state.meta.txid;
+            state.last_durable = Instant::now();
+            Ok(())
+        }
+        Err(e) => {
+            state.poisoned = Some(e.clone());
+            Err(e)
+        }
+    }
+}
+
+/// A handle to an open database. Cheap to clone, `Send + Sync`; the database
+/// closes when the last handle, transaction and iterator are dropped.
+///
+/// ```
+/// let db = nook::Database::memory();
+/// db.insert(b"k", &[0x01]).unwrap();
+/// assert_eq!(db.insert(b"k", &[0x02]).unwrap_err().kind(), nook::ErrorKind::AlreadyExists);
+/// assert!(db.delete(b"k").unwrap());
+/// assert_eq!(db.len(), 0);
+/// ```
 #[derive(Clone)]
 pub struct Database {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
+    read_only: bool,
 }
 
-/// A read transaction: a stable snapshot of the database.
-pub struct ReadTxn {
-    map: Arc<Map>,
-}
-
-/// The single write transaction. Dropping it without `commit` rolls it back.
-pub struct WriteTxn {
-    shared: Arc<Shared>,
-    map: Map,
-    _guard: parking_lot::ArcMutexGuard<parking_lot::RawMutex, ()>,
-}
-
-/// A resumable position in an unordered scan, optionally limited to a key prefix.
-#[derive(Clone, Debug, Default)]
-pub struct Cursor {
-    prefix: Vec<u8>,
-    after: Option<Vec<u8>>,
-    done: bool,
-}
-
-/// An iterator over the pairs of one snapshot.
-pub struct Iter {
-    txn: ReadTxn,
-    cursor: Cursor,
-    buffer: std::collections::VecDeque<(Vec<u8>, Vec<u8>)>,
-}
-
-/// A batch of writes applied atomically by [`Database::write_batch`].
+/// A batch of puts and deletes applied atomically by [`Database::write_batch`].
 #[derive(Clone, Debug, Default)]
 pub struct WriteBatch {
     ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
-/// Figures about a database, from [`Database::stats`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub key_count: u64,
-    pub txid: u64,
-    pub page_size: u32,
-    pub page_count: u64,
-    pub free_pages: u64,
-    pub file_size: u64,
-    pub tree_depth: u32,
-    pub inner_pages: u64,
-    pub leaf_pages: u64,
-    pub overflow_pages: u64,
-    pub cache_capacity: u64,
-    pub cache_used: u64,
-    pub cache_hits: u64,
-    pub cache_misses: u64,
-}
-
-/// What [`Database::check`] verified.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CheckReport {
-    pub pages_checked: u64,
-    pub keys_checked: u64,
-}
-
-/// What [`Database::compact`] did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CompactReport {
-    pub size_before: u64,
-    pub size_after: u64,
-}
-
-fn check_key(key: &[u8]) -> Result<()> {
-    if key.is_empty() {
-        return Err(Error::new(ErrorKind::InvalidArgument, "the key is empty; keys must be 1 to 4096 bytes"));
+impl WriteBatch {
+    pub fn new() -> WriteBatch {
+        WriteBatch::default()
     }
-    if key.len() > MAX_KEY_LEN {
-        return Err(Error::new(
-            ErrorKind::KeyTooLarge,
-            format!("the key is {} bytes; keys may be at most {MAX_KEY_LEN} bytes", key.len()),
-        ));
+    /// Adds an insert-or-replace of `key`.
+    pub fn put(&mut self, key: &[u8], value: &[u8]) -> &mut WriteBatch {
+        self.ops.push((key.to_vec(), Some(value.to_vec())));
+        self
     }
-    Ok(())
+    /// Adds a removal of `key` (no error if it is absent).
+    pub fn delete(&mut self, key: &[u8]) -> &mut WriteBatch {
+        self.ops.push((key.to_vec(), None));
+        self
+    }
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+    pub fn clear(&mut self) {
+        self.ops.clear()
+    }
+    pub(crate) fn ops(&self) -> &[(Vec<u8>, Option<Vec<u8>>)] {
+        &self.ops
+    }
+    /// Checks every key and value, so that a bad one fails the batch before
+    /// anything is applied.
+    pub(crate) fn validate(&self) -> Result<()> {
+        for (i, (k, v)) in self.ops.iter().enumerate() {
+            let at = |e: Error| Error::new(e.kind(), format!("batch item {i}: {}", e.message()));
+            check_key(k).map_err(at)?;
+            if let Some(v) = v {
+                check_value(v).map_err(at)?;
+            }
+        }
+        Ok(())
+    }
+    fn payload_len(&self) -> usize {
+        self.ops
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len))
+            .sum()
+    }
 }
 
-fn check_value(value: &[u8]) -> Result<()> {
-    if value.len() > MAX_VALUE_LEN {
-        return Err(Error::new(
-            ErrorKind::ValueTooLarge,
-            format!("the value is {} bytes; values may be at most {MAX_VALUE_LEN} bytes (64 MiB)", value.len()),
-        ));
-    }
-    cbor::validate(value)
+/// One auto-commit write waiting in the group-commit queue.
+struct QueuedWrite {
+    op: AutoOp,
+    result: Mutex<Option<Result<bool>>>,
 }
+
+enum AutoOp {
+    Put(Vec<u8>, Vec<u8>),
+    Insert(Vec<u8>, Vec<u8>),
+    Update(Vec<u8>, Vec<u8>),
+    Delete(Vec<u8>),
+    Batch(WriteBatch),
+}
+
+impl AutoOp {
+    fn payload_len(&self) -> usize {
+        match self {
+            AutoOp::Put(k, v) | AutoOp::Insert(k, v) | AutoOp::Update(k, v) => k.len() + v.len(),
+            AutoOp::Delete(k) => k.len(),
+            AutoOp::Batch(b) => b.payload_len(),
+        }
+    }
+
+    fn apply(&self, txn: &mut WriteTxn) -> Result<bool> {
+        match self {
+            AutoOp::Put(k, v) => txn.put(k, v).map(|()| true),
+            AutoOp::Insert(k, v) => txn.insert(k, v).map(|()| true),
+            AutoOp::Update(k, v) => txn.update(k, v).map(|()| true),
+            AutoOp::Delete(k) => txn.delete(k),
+            AutoOp::Batch(b) => txn.write_batch(b).map(|()| true),
+        }
+    }
+}
+
+/// Errors that leave a transaction exactly as it was (the operation checked
+/// and refused before changing anything), so the group can go on.
+fn is_clean_refusal(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::NotFound
+            | ErrorKind::AlreadyExists
+            | ErrorKind::InvalidArgument
+            | ErrorKind::InvalidValue
+            | ErrorKind::KeyTooLarge
+            | ErrorKind::ValueTooLarge
+    )
+}
+
+/// Payload a group-commit leader takes at most (after the first write).
+const GROUP_LIMIT: usize = 4 << 20;
 
 impl Database {
-    /// Opens (creating if absent) the database file at `path` with default options.
+    pub(crate) fn from_shared(shared: Arc<Shared>, read_only: bool) -> Database {
+        Database { shared, read_only }
+    }
+
+    pub(crate) fn new_shared(
+        store: Store,
+        meta: MetaPage,
+        options: &Options,
+        registry_key: Option<PathBuf>,
+    ) -> Arc<Shared> {
+        let store = Arc::new(store);
+        let snapshot = Arc::new(Snapshot {
+            txid: meta.txid,
+            root: meta.root,
+            key_count: meta.key_count,
+            page_count: meta.page_count,
+            store: store.clone(),
+        });
+        let state = WriterState {
+            store,
+            meta,
+            durable_txid: meta.txid,
+            last_durable: Instant::now(),
+            live: vec![Arc::downgrade(&snapshot)],
+            poisoned: None,
+        };
+        Arc::new(Shared {
+            options: options.clone(),
+            current: ArcSwap::new(snapshot),
+            writer: Arc::new(Mutex::new(state)),
+            queue: Mutex::new(Vec::new()),
+            path: registry_key.clone(),
+            registry_key,
+        })
+    }
+
+    /// Opens the database file at `path` with default [`Options`], creating it
+    /// if it does not exist.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
         Database::open_with(path, &Options::default())
     }
 
-    /// Opens the database file at `path`.
+    /// Opens the database file at `path`. Opening a path that is already open
+    /// in this process returns a handle to the same instance; a file locked by
+    /// another process fails at once with `LOCKED`.
     pub fn open_with(path: impl AsRef<Path>, options: &Options) -> Result<Database> {
-        let path = path.as_ref().to_path_buf();
-        let exists = path.exists();
-        if !exists && !options.create {
-            return Err(Error::new(ErrorKind::NotFound, format!("{}: no such database file; pass create to make one", path.display())));
-        }
-        let map: Map = if exists {
-            let bytes = std::fs::read(&path).map_err(|e| Error::io("reading the database", e))?;
-            if bytes.is_empty() { Map::new() } else {
-                ciborium::from_reader(&bytes[..]).map_err(|e| Error::corrupted(format!("{}: not a Nook database: {e}", path.display())))?
-            }
-        } else {
-            Map::new()
-        };
-        let shared = Shared { path: Some(path), options: options.clone(), state: RwLock::new(Arc::new(map)), writer: Arc::new(Mutex::new(())), _file: None };
-        Ok(Database { shared: Arc::new(shared) })
+        open::open_file(path.as_ref(), options)
     }
 
-    /// A new, empty in-memory database.
+    /// A new, empty in-memory database (same semantics, no file).
     pub fn memory() -> Database {
-        Database::memory_with(&Options::default()).expect("in-memory open cannot fail")
+        Database::memory_with(&Options::default())
+            .expect("an in-memory database cannot fail to open")
     }
 
     /// A new, empty in-memory database with `options` (cache and page size).
     pub fn memory_with(options: &Options) -> Result<Database> {
-        let shared = Shared { path: None, options: options.clone(), state: RwLock::new(Arc::new(Map::new())), writer: Arc::new(Mutex::new(())), _file: None };
-        Ok(Database { shared: Arc::new(shared) })
+        let options = options.clone().read_only(false).create(true);
+        open::open_backend(
+            Box::new(crate::storage::MemoryBackend::new()),
+            &options,
+            None,
+        )
+    }
+
+    /// Opens a database stored in any [`crate::StorageBackend`] (tests use this
+    /// for fault injection).
+    pub fn open_backend(
+        backend: Box<dyn crate::StorageBackend>,
+        options: &Options,
+    ) -> Result<Database> {
+        open::open_backend(backend, options, None)
     }
 
     /// The file path, or `None` for an in-memory database.
@@ -160,290 +295,239 @@ impl Database {
         self.shared.path.as_deref()
     }
 
-    /// Whether the database was opened read-only.
+    /// Whether this handle refuses writes.
     pub fn is_read_only(&self) -> bool {
-        self.shared.options.read_only
+        self.read_only
     }
 
-    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.begin_read()?.get(key)
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.shared.current.load_full()
     }
 
-    pub fn get_with<R>(&self, key: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R> {
-        self.begin_read()?.get_with(key, f)
-    }
-
-    pub fn contains(&self, key: &[u8]) -> Result<bool> {
-        self.begin_read()?.contains(key)
-    }
-
-    pub fn len(&self) -> u64 {
-        self.shared.state.read().len() as u64
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn put(&self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.auto(|t| t.put(key, value))
-    }
-
-    pub fn insert(&self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.auto(|t| t.insert(key, value))
-    }
-
-    pub fn update(&self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.auto(|t| t.update(key, value))
-    }
-
-    pub fn delete(&self, key: &[u8]) -> Result<bool> {
-        self.auto(|t| t.delete(key))
-    }
-
-    pub fn write_batch(&self, batch: &WriteBatch) -> Result<()> {
-        self.auto(|t| t.write_batch(batch))
-    }
-
-    fn auto<R>(&self, f: impl FnOnce(&mut WriteTxn) -> Result<R>) -> Result<R> {
-        let mut t = self.begin_write()?;
-        let r = f(&mut t)?;
-        t.commit()?;
-        Ok(r)
-    }
-
-    pub fn iter(&self) -> Result<Iter> {
-        self.begin_read()?.into_iter_prefix(&[])
-    }
-
-    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Iter> {
-        self.begin_read()?.into_iter_prefix(prefix)
-    }
-
-    pub fn begin_read(&self) -> Result<ReadTxn> {
-        Ok(ReadTxn { map: self.shared.state.read().clone() })
-    }
-
-    pub fn begin_write(&self) -> Result<WriteTxn> {
-        if self.shared.options.read_only {
-            return Err(Error::new(ErrorKind::ReadOnly, "the database was opened read-only; reopen it read-write to write"));
-        }
-        let guard = self.shared.writer.lock_arc();
-        let map = (**self.shared.state.read()).clone();
-        Ok(WriteTxn { shared: self.shared.clone(), map, _guard: guard })
-    }
-
-    pub fn try_begin_write(&self, timeout: Duration) -> Result<WriteTxn> {
-        if self.shared.options.read_only {
-            return Err(Error::new(ErrorKind::ReadOnly, "the database was opened read-only; reopen it read-write to write"));
-        }
-        let guard = self.shared.writer.try_lock_arc_for(timeout).ok_or_else(|| Error::new(ErrorKind::Busy, "another write transaction is open"))?;
-        let map = (**self.shared.state.read()).clone();
-        Ok(WriteTxn { shared: self.shared.clone(), map, _guard: guard })
-    }
-
-    pub fn check(&self) -> Result<CheckReport> {
-        Ok(CheckReport { pages_checked: 0, keys_checked: self.len() })
-    }
-
-    pub fn stats(&self) -> Result<Stats> {
-        Ok(Stats { key_count: self.len(), page_size: self.shared.options.page_size, ..Stats::default() })
-    }
-
-    pub fn compact(&self) -> Result<CompactReport> {
-        Ok(CompactReport::default())
-    }
-
-    pub fn backup(&self, dest: impl AsRef<Path>) -> Result<()> {
-        let map = self.shared.state.read().clone();
-        let mut out = Vec::new();
-        ciborium::into_writer(&*map, &mut out).map_err(|e| Error::internal(e.to_string()))?;
-        std::fs::write(dest, out).map_err(|e| Error::io("writing the backup", e))
-    }
-
-    pub fn sync(&self) -> Result<()> {
-        Ok(())
-    }
-
-    pub fn put_value<T: Serialize + ?Sized>(&self, key: &[u8], value: &T) -> Result<()> {
-        self.put(key, &typed::to_cbor(value)?)
-    }
-
-    pub fn get_value<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
-        self.get(key)?.map(|v| typed::from_cbor(&v)).transpose()
-    }
-}
-
-impl ReadTxn {
+    /// The value of `key`, or `None`.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.get_with(key, |v| v.map(<[u8]>::to_vec))
     }
 
+    /// Hands the value of `key` (or `None`) to `f` without an extra copy.
     pub fn get_with<R>(&self, key: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R> {
-        check_key(key)?;
-        Ok(f(self.map.get(key).map(Vec::as_slice)))
+        ReadTxn {
+            snap: self.snapshot(),
+        }
+        .get_with(key, f)
     }
 
-    pub fn get_value<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
-        self.get(key)?.map(|v| typed::from_cbor(&v)).transpose()
-    }
-
+    /// Whether `key` is present.
     pub fn contains(&self, key: &[u8]) -> Result<bool> {
         self.get_with(key, |v| v.is_some())
     }
 
+    /// The number of keys, in O(1).
     pub fn len(&self) -> u64 {
-        self.map.len() as u64
+        self.shared.current.load().key_count
     }
 
+    /// Whether the database holds no keys.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len() == 0
     }
 
-    pub fn iter(&self) -> Result<Iter> {
-        ReadTxn { map: self.map.clone() }.into_iter_prefix(&[])
+    /// Inserts or replaces `key` (auto-commit).
+    pub fn put(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.auto_commit(AutoOp::Put(key.to_vec(), value.to_vec()))
+            .map(|_| ())
     }
 
-    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Iter> {
-        ReadTxn { map: self.map.clone() }.into_iter_prefix(prefix)
+    /// Inserts `key`; `ALREADY_EXISTS` if it is present (auto-commit).
+    pub fn insert(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.auto_commit(AutoOp::Insert(key.to_vec(), value.to_vec()))
+            .map(|_| ())
     }
 
-    fn into_iter_prefix(self, prefix: &[u8]) -> Result<Iter> {
-        Ok(Iter { txn: self, cursor: Cursor::new(prefix), buffer: Default::default() })
+    /// Replaces the value of `key`; `NOT_FOUND` if it is absent (auto-commit).
+    pub fn update(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.auto_commit(AutoOp::Update(key.to_vec(), value.to_vec()))
+            .map(|_| ())
     }
 
-    pub fn next_batch(&self, cursor: &mut Cursor, max_pairs: usize, out: &mut Vec<(Vec<u8>, Vec<u8>)>) -> Result<()> {
-        scan(&self.map, cursor, max_pairs, out);
-        Ok(())
-    }
-}
-
-fn scan(map: &Map, cursor: &mut Cursor, max_pairs: usize, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
-    use std::ops::Bound;
-    if cursor.done { return; }
-    let start = match &cursor.after { Some(k) => Bound::Excluded(k.clone()), None => Bound::Unbounded };
-    let mut n = 0;
-    for (k, v) in map.range((start, Bound::Unbounded)) {
-        if n >= max_pairs.max(1) { return; }
-        cursor.after = Some(k.clone());
-        if k.starts_with(&cursor.prefix) { out.push((k.clone(), v.clone())); n += 1; }
-    }
-    cursor.done = true;
-}
-
-impl WriteTxn {
-    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    /// Removes `key` and returns whether it was present (auto-commit).
+    pub fn delete(&self, key: &[u8]) -> Result<bool> {
         check_key(key)?;
-        Ok(self.map.get(key).cloned())
+        self.auto_commit(AutoOp::Delete(key.to_vec()))
     }
 
-    pub fn get_with<R>(&self, key: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R> {
-        check_key(key)?;
-        Ok(f(self.map.get(key).map(Vec::as_slice)))
+    /// Applies every write of `batch` atomically (auto-commit).
+    pub fn write_batch(&self, batch: &WriteBatch) -> Result<()> {
+        batch.validate()?;
+        self.auto_commit(AutoOp::Batch(batch.clone())).map(|_| ())
     }
 
-    pub fn contains(&self, key: &[u8]) -> Result<bool> {
-        check_key(key)?;
-        Ok(self.map.contains_key(key))
-    }
-
-    pub fn len(&self) -> u64 {
-        self.map.len() as u64
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    pub fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        check_key(key)?;
-        check_value(value)?;
-        self.map.insert(key.to_vec(), value.to_vec());
-        Ok(())
-    }
-
-    pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        check_key(key)?;
-        check_value(value)?;
-        if self.map.contains_key(key) {
-            return Err(Error::new(ErrorKind::AlreadyExists, "the key already exists; use put to replace it"));
-        }
-        self.map.insert(key.to_vec(), value.to_vec());
-        Ok(())
-    }
-
-    pub fn update(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        check_key(key)?;
-        check_value(value)?;
-        match self.map.get_mut(key) {
-            Some(v) => { *v = value.to_vec(); Ok(()) }
-            None => Err(Error::new(ErrorKind::NotFound, "the key does not exist; use put or insert to create it")),
-        }
-    }
-
-    pub fn delete(&mut self, key: &[u8]) -> Result<bool> {
-        check_key(key)?;
-        Ok(self.map.remove(key).is_some())
-    }
-
-    pub fn write_batch(&mut self, batch: &WriteBatch) -> Result<()> {
-        for (k, v) in &batch.ops { check_key(k)?; if let Some(v) = v { check_value(v)?; } }
-        for (k, v) in &batch.ops { match v { Some(v) => { self.map.insert(k.clone(), v.clone()); } None => { self.map.remove(k); } } }
-        Ok(())
-    }
-
-    pub fn put_value<T: Serialize + ?Sized>(&mut self, key: &[u8], value: &T) -> Result<()> {
+    /// Encodes `value` as CBOR and puts it under `key`.
+    pub fn put_value<T: Serialize + ?Sized>(&self, key: &[u8], value: &T) -> Result<()> {
         self.put(key, &typed::to_cbor(value)?)
     }
 
+    /// The value of `key` decoded from CBOR into a `T`.
     pub fn get_value<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
         self.get(key)?.map(|v| typed::from_cbor(&v)).transpose()
     }
 
-    pub fn next_batch(&self, cursor: &mut Cursor, max_pairs: usize, out: &mut Vec<(Vec<u8>, Vec<u8>)>) -> Result<()> {
-        scan(&self.map, cursor, max_pairs, out);
+    /// Every pair of the current snapshot, in unspecified (hash) order.
+    pub fn iter(&self) -> Result<Iter> {
+        Ok(Iter::new(
+            ReadTxn {
+                snap: self.snapshot(),
+            },
+            Cursor::all(),
+        ))
+    }
+
+    /// The pairs whose key starts with `prefix`, from one snapshot.
+    pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Iter> {
+        Ok(Iter::new(
+            ReadTxn {
+                snap: self.snapshot(),
+            },
+            Cursor::new(prefix),
+        ))
+    }
+
+    /// Starts a read transaction on the latest committed state.
+    pub fn begin_read(&self) -> Result<ReadTxn> {
+        Ok(ReadTxn {
+            snap: self.snapshot(),
+        })
+    }
+
+    /// Starts the write transaction, waiting while another one is open.
+    pub fn begin_write(&self) -> Result<WriteTxn> {
+        self.check_writable()?;
+        let guard = self.shared.writer.lock_arc();
+        self.start_write(guard)
+    }
+
+    /// Starts the write transaction, waiting at most `timeout`; `BUSY` after.
+    pub fn try_begin_write(&self, timeout: Duration) -> Result<WriteTxn> {
+        self.check_writable()?;
+        let guard = self
+            .shared
+            .writer
+            .try_lock_arc_for(timeout)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Busy,
+                    "another write transaction stayed open; commit or roll it back, or wait longer",
+                )
+            })?;
+        self.start_write(guard)
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::new(
+                ErrorKind::ReadOnly,
+                "the database was opened read-only; reopen it without read_only to write",
+            ));
+        }
         Ok(())
     }
 
-    pub fn commit(self) -> Result<()> {
-        if let Some(path) = &self.shared.path {
-            let mut out = Vec::new();
-            ciborium::into_writer(&self.map, &mut out).map_err(|e| Error::internal(e.to_string()))?;
-            std::fs::write(path, out).map_err(|e| Error::io("writing the database", e))?;
+    fn start_write(
+        &self,
+        mut state: parking_lot::ArcMutexGuard<parking_lot::RawMutex, WriterState>,
+    ) -> Result<WriteTxn> {
+        if let Some(e) = &state.poisoned {
+            return Err(Error::new(
+                e.kind(),
+                format!("the database refuses writes after an earlier failure ({}); close and reopen it", e.message()),
+            ));
         }
-        *self.shared.state.write() = Arc::new(self.map);
+        let reuse_limit = state.reuse_limit();
+        let meta = state.meta;
+        let store = state.store.clone();
+        Ok(WriteTxn {
+            shared: self.shared.clone(),
+            alloc: Allocator::new(&meta, reuse_limit),
+            state,
+            store,
+            txid: meta.txid + 1,
+            root: meta.root,
+            key_count: meta.key_count,
+            dirty: Default::default(),
+            changed: false,
+        })
+    }
+
+    /// Group commit: the write joins the queue; whoever holds the writer lock
+    /// next commits a group of queued writes in one transaction (one fsync
+    /// pair), and each waiter gets its own result.
+    fn auto_commit(&self, op: AutoOp) -> Result<bool> {
+        self.check_writable()?;
+        let mine = Arc::new(QueuedWrite {
+            op,
+            result: Mutex::new(None),
+        });
+        self.shared.queue.lock().push(mine.clone());
+        loop {
+            let guard = self.shared.writer.lock_arc();
+            if let Some(result) = mine.result.lock().take() {
+                return result;
+            }
+            self.commit_group(guard);
+        }
+    }
+
+    /// Commits the oldest queued writes (up to [`GROUP_LIMIT`] of payload).
+    fn commit_group(&self, guard: parking_lot::ArcMutexGuard<parking_lot::RawMutex, WriterState>) {
+        let group = {
+            let mut queue = self.shared.queue.lock();
+            let mut size = 0;
+            let take = queue
+                .iter()
+                .take_while(|w| {
+                    let fits = size == 0 || size + w.op.payload_len() <= GROUP_LIMIT;
+                    size += w.op.payload_len();
+                    fits
+                })
+                .count();
+            queue.drain(..take).collect::<Vec<_>>()
+        };
+        let outcome = self.start_write(guard).and_then(|mut txn| {
+            let mut results = Vec::with_capacity(group.len());
+            for w in &group {
+                match w.op.apply(&mut txn) {
+                    Err(e) if !is_clean_refusal(e.kind()) => return Err(e),
+                    r => results.push(r),
+                }
+            }
+            txn.commit().map(|()| results)
+        });
+        match outcome {
+            Ok(results) => {
+                for (w, r) in group.iter().zip(results) {
+                    *w.result.lock() = Some(r);
+                }
+            }
+            Err(e) => {
+                for w in &group {
+                    *w.result.lock() = Some(Err(e.clone()));
+                }
+            }
+        }
+    }
+
+    /// Makes every commit durable now (useful with relaxed durability).
+    pub fn sync(&self) -> Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
+        let mut state = self.shared.writer.lock();
+        if let Some(e) = &state.poisoned {
+            return Err(e.clone());
+        }
+        if state.durable_txid < state.meta.txid {
+            make_durable(&mut state)?;
+        }
         Ok(())
     }
-
-    pub fn rollback(self) {}
-}
-
-impl Cursor {
-    /// A cursor over every pair.
-    pub fn all() -> Cursor { Cursor::default() }
-    /// A cursor over the pairs whose key starts with `prefix`.
-    pub fn new(prefix: &[u8]) -> Cursor { Cursor { prefix: prefix.to_vec(), after: None, done: false } }
-    /// Whether the scan has returned every pair.
-    pub fn is_done(&self) -> bool { self.done }
-}
-
-impl Iterator for Iter {
-    type Item = Result<(Vec<u8>, Vec<u8>)>;
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.buffer.is_empty() && !self.cursor.done {
-            let mut out = Vec::new();
-            if let Err(e) = self.txn.next_batch(&mut self.cursor, 256, &mut out) { self.cursor.done = true; return Some(Err(e)); }
-            self.buffer.extend(out);
-        }
-        self.buffer.pop_front().map(Ok)
-    }
-}
-
-impl WriteBatch {
-    pub fn new() -> WriteBatch { WriteBatch::default() }
-    pub fn put(&mut self, key: &[u8], value: &[u8]) -> &mut WriteBatch { self.ops.push((key.to_vec(), Some(value.to_vec()))); self }
-    pub fn delete(&mut self, key: &[u8]) -> &mut WriteBatch { self.ops.push((key.to_vec(), None)); self }
-    pub fn len(&self) -> usize { self.ops.len() }
-    pub fn is_empty(&self) -> bool { self.ops.is_empty() }
-    pub fn clear(&mut self) { self.ops.clear() }
 }

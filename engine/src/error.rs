@@ -133,14 +133,13 @@ impl Error {
         Error::new(ErrorKind::Corrupted, message)
     }
 
-    pub(crate) fn invalid_argument(message: impl Into<String>) -> Error {
-        Error::new(ErrorKind::InvalidArgument, message)
-    }
-
     pub(crate) fn internal(message: impl Into<String>) -> Error {
         Error::new(
             ErrorKind::Internal,
-            format!("{}; this is a bug in Nook, please report it", message.into()),
+            format!(
+                "{}; this is a bug in Nook, please report it",
+                message.into()
+            ),
         )
     }
 
@@ -177,7 +176,9 @@ mod tests {
     /// `spec/errors.toml` (the single source of the error table).
     #[test]
     fn error_kinds_match_the_spec_table() {
-        let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/errors.toml")).unwrap();
+        let spec =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/errors.toml"))
+                .unwrap();
         let mut rows = Vec::new();
         let mut code = None;
         for line in spec.lines() {

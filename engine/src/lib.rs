@@ -24,17 +24,31 @@
 //!
 //! The file format is specified byte by byte in `spec/format.md`.
 
+mod alloc;
+mod cache;
 pub mod cbor;
+mod check;
+mod commit;
 pub mod db;
 pub mod error;
+mod node;
+mod open;
 pub mod options;
+mod overflow;
+mod page;
+pub mod storage;
+mod store;
+mod trie;
+mod txn;
 pub mod typed;
 
-pub use db::{
-    CheckReport, CompactReport, Cursor, Database, Iter, ReadTxn, Stats, WriteBatch, WriteTxn,
-};
+pub use check::{CheckReport, CompactReport, Stats};
+pub use db::{Database, WriteBatch};
 pub use error::{Error, ErrorKind, Result};
 pub use options::{Durability, Options};
+pub use storage::{FileBackend, MemoryBackend, StorageBackend};
+pub use trie::Cursor;
+pub use txn::{Iter, ReadTxn, TxnIter, WriteTxn};
 
 /// Longest key accepted, in bytes.
 pub const MAX_KEY_LEN: usize = 4096;

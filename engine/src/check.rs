@@ -1,0 +1,483 @@
+//! Maintenance: [`Database::check`] (verify every reachable page and the index
+//! structure), [`Database::stats`], [`Database::backup`] and
+//! [`Database::compact`] (rewrite into a near-minimal file).
+
+use crate::db::Database;
+use crate::error::{Error, ErrorKind, Result};
+use crate::node::{EntryValue, Node};
+use crate::open;
+use crate::overflow;
+use crate::page::{PageId, PageKind};
+use crate::storage::{FileBackend, MemoryBackend, StorageBackend};
+use crate::trie::{self, Cursor};
+use crate::txn::ReadTxn;
+use crate::{Durability, Options};
+use std::fs::{self, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Figures about a database, from [`Database::stats`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Keys in the database.
+    pub key_count: u64,
+    /// Id of the last commit.
+    pub txid: u64,
+    pub page_size: u32,
+    /// Pages the database uses, free ones included.
+    pub page_count: u64,
+    /// Pages waiting in the free-page queue for reuse.
+    pub free_pages: u64,
+    /// Bytes of the file (0 in memory... or the image size).
+    pub file_size: u64,
+    /// Levels of inner nodes on the longest path (1 for a small database).
+    pub tree_depth: u32,
+    pub inner_pages: u64,
+    pub leaf_pages: u64,
+    /// Pages of overflow records and of free-page queue bookkeeping.
+    pub overflow_pages: u64,
+    /// Bytes the page cache may hold, and holds now.
+    pub cache_capacity: u64,
+    pub cache_used: u64,
+    pub cache_hits: u64,
+    pub cache_misses: u64,
+}
+
+/// What [`Database::check`] verified.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Pages read from disk and verified.
+    pub pages_checked: u64,
+    /// Keys found in the index (equal to the stored key count).
+    pub keys_checked: u64,
+    /// Pages neither reachable nor free: space lost, not data.
+    pub leaked_pages: u64,
+}
+
+/// What [`Database::compact`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompactReport {
+    pub size_before: u64,
+    pub size_after: u64,
+}
+
+struct Checker<'a> {
+    txn: &'a ReadTxn,
+    seen: Vec<u64>,
+    pages: u64,
+    keys: u64,
+}
+
+impl Checker<'_> {
+    fn mark(&mut self, id: PageId, what: &str) -> Result<()> {
+        let (word, bit) = ((id / 64) as usize, id % 64);
+        if word >= self.seen.len() {
+            return Err(Error::corrupted(format!(
+                "page {id} ({what}) is outside the database"
+            )));
+        }
+        if self.seen[word] & (1 << bit) != 0 {
+            return Err(Error::corrupted(format!(
+                "page {id} ({what}) is used twice"
+            )));
+        }
+        self.seen[word] |= 1 << bit;
+        self.pages += 1;
+        Ok(())
+    }
+
+    /// Reads page `id` straight from the disk (not the cache) and decodes it.
+    fn read(&self, id: PageId) -> Result<Node> {
+        let store = &self.txn.snap.store;
+        let raw = store
+            .read_page(id, PageKind::Leaf)
+            .or_else(|_| store.read_page(id, PageKind::Inner));
+        let raw = match raw {
+            Ok(r) => r,
+            Err(_) => store.read_page(id, PageKind::Leaf)?, // report the leaf-shaped error
+        };
+        Node::decode(&raw, id, self.txn.snap.page_count)
+    }
+
+    /// Checks the subtree at `id`, whose hashes all start with `prefix` (the
+    /// top `8 * level` bits) and route into `range` at the parent's level.
+    fn visit(&mut self, id: PageId, level: u8, prefix: u64, range: (usize, usize)) -> Result<()> {
+        let node = self.read(id)?;
+        match node {
+            Node::Inner(inner) => {
+                self.mark(id, "inner node")?;
+                if inner.level != level {
+                    return Err(Error::corrupted(format!(
+                        "page {id}: inner node at the wrong level"
+                    )));
+                }
+                let mut i = 0;
+                while i < inner.slots.len() {
+                    let slot = inner.slots[i];
+                    let (start, width) = slot.range(i);
+                    let child_prefix = prefix | (start as u64) << (56 - 8 * level as u32);
+                    if slot.depth == 8 && level < 7 {
+                        // An inner child routes by the next byte; a leaf child with depth 8 covers one slot.
+                        match self.read(slot.child)? {
+                            Node::Inner(_) => {
+                                self.visit(slot.child, level + 1, child_prefix, (0, 256))?
+                            }
+                            _ => {
+                                self.visit_leaf(slot.child, level, prefix, (start, start + width))?
+                            }
+                        }
+                    } else {
+                        self.visit_leaf(slot.child, level, prefix, (start, start + width))?;
+                    }
+                    i = start + width;
+                }
+                let _ = range;
+                Ok(())
+            }
+            Node::Leaf(_) => Err(Error::corrupted(format!(
+                "page {id}: a leaf where an inner node belongs"
+            ))),
+            Node::FreeList(_) => Err(Error::corrupted(format!(
+                "page {id}: a free-list page inside the index"
+            ))),
+        }
+    }
+
+    fn visit_leaf(
+        &mut self,
+        id: PageId,
+        level: u8,
+        prefix: u64,
+        range: (usize, usize),
+    ) -> Result<()> {
+        let Node::Leaf(leaf) = self.read(id)? else {
+            return Err(Error::corrupted(format!("page {id}: expected a leaf")));
+        };
+        self.mark(id, "leaf")?;
+        let high_mask = if level == 0 {
+            0
+        } else {
+            !0u64 << (64 - 8 * level as u32)
+        };
+        let mut previous: Option<(u64, Vec<u8>)> = None;
+        for e in &leaf.entries {
+            let r = trie::route(e.hash, level);
+            if e.hash & high_mask != prefix || r < range.0 || r >= range.1 {
+                return Err(Error::corrupted(format!(
+                    "page {id}: a key sits in the wrong leaf"
+                )));
+            }
+            let key = trie::entry_key(&*self.txn.snap, e)?.into_owned();
+            if self.txn.snap.store.hash(&key) != e.hash {
+                return Err(Error::corrupted(format!(
+                    "page {id}: a stored hash does not match its key"
+                )));
+            }
+            if let Some(p) = &previous {
+                if (p.0, &p.1) >= (e.hash, &key) {
+                    return Err(Error::corrupted(format!(
+                        "page {id}: entries out of order or duplicated"
+                    )));
+                }
+            }
+            if let EntryValue::Overflow { head, value_len } = e.value {
+                let skip = if e.key.is_none() {
+                    e.key_len as usize
+                } else {
+                    0
+                };
+                let len = skip + value_len as usize;
+                let store = &self.txn.snap.store;
+                for p in overflow::pages(store, head, len, self.txn.snap.page_count)? {
+                    self.mark(p, "overflow record")?;
+                }
+                let value = overflow::read(
+                    store,
+                    head,
+                    len,
+                    skip,
+                    value_len as usize,
+                    self.txn.snap.page_count,
+                )?;
+                crate::cbor::validate(&value).map_err(|_| {
+                    Error::corrupted(format!("page {id}: a stored value is not CBOR"))
+                })?;
+            } else if let EntryValue::Inline(v) = &e.value {
+                crate::cbor::validate(v).map_err(|_| {
+                    Error::corrupted(format!("page {id}: a stored value is not CBOR"))
+                })?;
+            }
+            previous = Some((e.hash, key));
+            self.keys += 1;
+        }
+        Ok(())
+    }
+}
+
+impl Database {
+    /// Verifies every reachable page's checksum (read from disk, not the
+    /// cache), the index structure, every value's CBOR and the free-page
+    /// queue. Returns `CORRUPTED` naming the first bad page. Writers wait
+    /// while it runs.
+    pub fn check(&self) -> Result<CheckReport> {
+        let state = self.shared.writer.lock();
+        let txn = self.begin_read()?;
+        let meta = state.meta;
+        let mut c = Checker {
+            txn: &txn,
+            seen: vec![0; meta.page_count.div_ceil(64) as usize],
+            pages: 0,
+            keys: 0,
+        };
+        for id in 0..3 {
+            c.mark(id, "header")?;
+        }
+        c.visit(meta.root, 0, 0, (0, 256))?;
+        if c.keys != meta.key_count {
+            return Err(Error::corrupted(format!(
+                "the index holds {} keys but the meta page counts {}",
+                c.keys, meta.key_count
+            )));
+        }
+        // The free-page queue: every queued id free, none used twice.
+        let store = txn.snap.store.clone();
+        let (mut id, mut skip, mut queued) = (meta.free_head, meta.free_head_skip as usize, 0u64);
+        while id != meta.free_tail {
+            let raw = store.read_page(id, PageKind::FreeList)?;
+            let Node::FreeList(page) = Node::decode(&raw, id, meta.page_count)? else {
+                unreachable!()
+            };
+            c.mark(id, "free-list page")?;
+            for &free in page.ids.iter().skip(skip) {
+                c.mark(free, "free page")?;
+                queued += 1;
+            }
+            skip = 0;
+            id = page.next;
+        }
+        c.mark(meta.free_tail, "free-queue tail")?;
+        if queued != meta.free_count {
+            return Err(Error::corrupted(format!(
+                "the free-page queue holds {queued} pages but the meta page counts {}",
+                meta.free_count
+            )));
+        }
+        let used: u64 = c.seen.iter().map(|w| w.count_ones() as u64).sum();
+        Ok(CheckReport {
+            pages_checked: c.pages,
+            keys_checked: c.keys,
+            leaked_pages: meta.page_count - used,
+        })
+    }
+
+    /// Figures about the database; cheap (reads only cached inner nodes).
+    pub fn stats(&self) -> Result<Stats> {
+        let txn = self.begin_read()?;
+        let snap = &txn.snap;
+        let store = &snap.store;
+        let meta = self.shared.writer.lock().meta;
+        let (mut inner, mut leaves, mut depth) = (0u64, 0u64, 0u32);
+        let mut stack = vec![(snap.root, 1u32)];
+        while let Some((id, d)) = stack.pop() {
+            let node = store.node(id, snap.page_count)?;
+            let Node::Inner(n) = &*node else { continue };
+            inner += 1;
+            depth = depth.max(d);
+            let mut i = 0;
+            while i < n.slots.len() {
+                let slot = n.slots[i];
+                let (start, width) = slot.range(i);
+                if slot.depth == 8
+                    && matches!(&*store.node(slot.child, snap.page_count)?, Node::Inner(_))
+                {
+                    stack.push((slot.child, d + 1));
+                } else {
+                    leaves += 1;
+                }
+                i = start + width;
+            }
+        }
+        let (hits, misses) = store.cache.hits_and_misses();
+        let ps = store.page_size as u64;
+        Ok(Stats {
+            key_count: snap.key_count,
+            txid: snap.txid,
+            page_size: store.page_size as u32,
+            page_count: snap.page_count,
+            free_pages: meta.free_count,
+            file_size: store.file_len()?,
+            tree_depth: depth,
+            inner_pages: inner,
+            leaf_pages: leaves,
+            overflow_pages: snap
+                .page_count
+                .saturating_sub(3 + inner + leaves + meta.free_count),
+            cache_capacity: store.cache.capacity() as u64 * ps,
+            cache_used: store.cache.len() as u64 * ps,
+            cache_hits: hits,
+            cache_misses: misses,
+        })
+    }
+
+    /// Writes a consistent, compact copy of the current state to a new file
+    /// at `dest` (which must not exist). Writers are not blocked.
+    pub fn backup(&self, dest: impl AsRef<Path>) -> Result<()> {
+        let dest = dest.as_ref();
+        if dest.exists() {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                format!(
+                    "{} already exists; choose a new path or remove it first",
+                    dest.display()
+                ),
+            ));
+        }
+        let txn = self.begin_read()?;
+        let tmp = temp_path(dest);
+        let result = write_copy(&txn, &tmp, txn.snap.store.page_size as u32).and_then(|_| {
+            fs::rename(&tmp, dest).map_err(|e| Error::io("renaming the backup into place", e))
+        });
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        sync_dir(dest);
+        result
+    }
+
+    /// Rewrites the database into a near-minimal file and switches to it.
+    /// Readers that started before keep their snapshot of the old file.
+    /// Writers wait while it runs.
+    pub fn compact(&self) -> Result<CompactReport> {
+        if self.is_read_only() {
+            return Err(Error::new(
+                ErrorKind::ReadOnly,
+                "compact rewrites the file; open the database read-write",
+            ));
+        }
+        let mut state = self.shared.writer.lock();
+        if state.durable_txid < state.meta.txid {
+            crate::db::make_durable(&mut state)?;
+        }
+        let txn = self.begin_read()?;
+        let size_before = txn.snap.store.file_len()?;
+        let page_size = txn.snap.store.page_size as u32;
+        let options = Options {
+            cache_size: self.shared.options.cache_size,
+            page_size,
+            ..Options::default()
+        };
+        let (backend, path): (Box<dyn StorageBackend>, Option<PathBuf>) = match self.path() {
+            Some(path) => {
+                let tmp = temp_path(path);
+                let file = write_copy(&txn, &tmp, page_size)?;
+                fs::rename(&tmp, path).map_err(|e| {
+                    let _ = fs::remove_file(&tmp);
+                    Error::io("moving the compacted file into place", e)
+                })?;
+                sync_dir(path);
+                (Box::new(FileBackend::new(file)), Some(path.to_path_buf()))
+            }
+            None => {
+                let copy = Database::open_backend(Box::new(MemoryBackend::new()), &options)?;
+                copy_pairs(&txn, &copy)?;
+                let bytes = copy_image(&copy)?;
+                (Box::new(MemoryBackend::from_bytes(bytes)), None)
+            }
+        };
+        let fresh = open::open_backend(backend, &options, path)?;
+        let fresh_state = fresh.shared.writer.lock();
+        let size_after = fresh_state.store.file_len()?;
+        state.store = fresh_state.store.clone();
+        state.meta = fresh_state.meta;
+        state.durable_txid = fresh_state.durable_txid;
+        state.live.clear();
+        let snapshot = fresh.shared.current.load_full();
+        state.live.push(Arc::downgrade(&snapshot));
+        self.shared.current.store(snapshot);
+        drop(fresh_state);
+        Ok(CompactReport {
+            size_before,
+            size_after,
+        })
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".{}.tmp", std::process::id()));
+    path.with_file_name(name)
+}
+
+fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Writes every pair of `txn` into a new, locked database file at `path` and
+/// returns the open file (still locked).
+fn write_copy(txn: &ReadTxn, path: &Path, page_size: u32) -> Result<fs::File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Error::io(&format!("creating {}", path.display()), e))?;
+    fs4::fs_std::FileExt::try_lock_exclusive(&file)
+        .map_err(|e| Error::io("locking the new file", e))?;
+    let handle = file
+        .try_clone()
+        .map_err(|e| Error::io("opening the new file", e))?;
+    let options = Options {
+        durability: Durability::Relaxed,
+        page_size,
+        ..Options::default()
+    };
+    let copy = Database::open_backend(Box::new(FileBackend::new(file)), &options)?;
+    copy_pairs(txn, &copy)?;
+    copy.sync()?;
+    Ok(handle)
+}
+
+/// Copies every pair in transactions of about 16 MiB each.
+fn copy_pairs(txn: &ReadTxn, dest: &Database) -> Result<()> {
+    let mut cursor = Cursor::all();
+    let mut out = Vec::new();
+    let mut w = dest.begin_write()?;
+    let mut pending = 0usize;
+    while !cursor.is_done() {
+        out.clear();
+        txn.next_batch(&mut cursor, 1024, &mut out)?;
+        for (k, v) in &out {
+            w.put(k, v)?;
+            pending += k.len() + v.len();
+        }
+        if pending > 16 << 20 {
+            w.commit()?;
+            w = dest.begin_write()?;
+            pending = 0;
+        }
+    }
+    w.commit()?;
+    dest.sync()
+}
+
+fn copy_image(db: &Database) -> Result<Vec<u8>> {
+    let state = db.shared.writer.lock();
+    let len = state.store.file_len()?;
+    let mut bytes = vec![0u8; len as usize];
+    state
+        .store
+        .backend()
+        .read_at(0, &mut bytes)
+        .map_err(|e| Error::io("copying the database", e))?;
+    Ok(bytes)
+}

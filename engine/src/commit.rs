@@ -1,0 +1,137 @@
+//! The commit protocol (`spec/format.md`, "Commit and recovery"):
+//!
+//! 1. queue the pages this transaction stopped using (free-list pages at the
+//!    reserved tail of the free-page queue);
+//! 2. write every dirty page at its own, previously unused location;
+//! 3. fsync; 4. write the meta page into slot `1 + txid % 2`; 5. fsync.
+//!
+//! Nothing the last durable commit can reach is ever overwritten, so a crash
+//! at any instant leaves either the old meta slot or the new one valid, and
+//! open picks the valid slot with the highest txid: no recovery scan.
+
+use crate::error::{Error, Result};
+use crate::node::{free_ids_per_page, FreeListNode, Node};
+use crate::page::{MetaPage, PageId};
+use crate::txn::{Snapshot, WriteTxn};
+use crate::Durability;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// In relaxed mode, a commit is made durable anyway when the last durable
+/// one is older than this.
+const RELAXED_SYNC_INTERVAL: Duration = Duration::from_secs(1);
+
+impl WriteTxn {
+    /// Makes every change of this transaction visible and (by default) durable.
+    /// On error nothing of it is visible, and the database still holds the
+    /// state before it.
+    pub fn commit(mut self) -> Result<()> {
+        if !self.changed {
+            return Ok(());
+        }
+        if let Some(e) = &self.state.poisoned {
+            return Err(Error::new(
+                e.kind(),
+                format!("{}; close and reopen the database", e.message()),
+            ));
+        }
+        let queue_pages = self.queue_freed_pages()?;
+        let ps = self.store.page_size;
+        let mut images = Vec::with_capacity(self.dirty.len() + queue_pages.len());
+        for (&id, node) in self
+            .dirty
+            .iter()
+            .chain(queue_pages.iter().map(|(id, n)| (id, n)))
+        {
+            images.push((id, node.encode(id, self.txid, ps)?));
+        }
+        let meta = MetaPage {
+            txid: self.txid,
+            root: self.root,
+            key_count: self.key_count,
+            page_count: self.alloc.page_count,
+            free_head: self.alloc.free_head,
+            free_tail: self.alloc.free_tail,
+            free_head_skip: self.alloc.free_head_skip,
+            free_count: self.alloc.free_count,
+        };
+        let durable = self.shared.options.durability == Durability::Immediate
+            || self.state.last_durable.elapsed() >= RELAXED_SYNC_INTERVAL;
+
+        // Failures before the meta write leave the committed state untouched:
+        // every page written so far was free in it.
+        self.store.write_pages(&mut images)?;
+        if durable {
+            self.store.sync()?;
+            // From here on the disk may or may not hold the new state, so a
+            // failure poisons the writer rather than risk reusing its pages.
+            let meta_image = meta.encode(ps);
+            let written = self
+                .store
+                .write_raw(MetaPage::slot(meta.txid) * ps as u64, &meta_image)
+                .and_then(|()| self.store.sync());
+            if let Err(e) = written {
+                self.state.poisoned = Some(e.clone());
+                return Err(e);
+            }
+        }
+
+        // Publish: warm the cache with the new pages, then swap the snapshot.
+        let dirty = std::mem::take(&mut self.dirty);
+        for (id, node) in dirty.into_iter().chain(queue_pages) {
+            self.store.cache.insert(id, Arc::new(node));
+        }
+        let snapshot = Arc::new(Snapshot {
+            txid: meta.txid,
+            root: meta.root,
+            key_count: meta.key_count,
+            page_count: meta.page_count,
+            store: self.store.clone(),
+        });
+        self.state.meta = meta;
+        if durable {
+            self.state.durable_txid = meta.txid;
+            self.state.last_durable = Instant::now();
+        }
+        self.state.live.push(Arc::downgrade(&snapshot));
+        self.shared.current.store(snapshot);
+        Ok(())
+    }
+
+    /// Writes the ids of every page this transaction stopped using into new
+    /// free-list pages chained at the queue's reserved tail, and reserves a
+    /// new tail. Returns the queue pages to write.
+    fn queue_freed_pages(&mut self) -> Result<Vec<(PageId, Node)>> {
+        let per_page = free_ids_per_page(self.store.page_size);
+        let mut chain = vec![self.alloc.free_tail];
+        // Allocating chain pages can itself free a used-up queue head page, so
+        // iterate until the chain holds every id.
+        loop {
+            let pending = self.alloc.freed.len() + self.alloc.unused_fresh();
+            if pending == 0 && chain.len() == 1 {
+                return Ok(Vec::new());
+            }
+            if chain.len() > pending.div_ceil(per_page) {
+                break;
+            }
+            chain.push(self.alloc.alloc(&self.store)?);
+        }
+        let mut ids = std::mem::take(&mut self.alloc.freed);
+        ids.extend(self.alloc.take_unused_fresh());
+        self.alloc.free_count += ids.len() as u64;
+        let mut chunks = ids.chunks(per_page);
+        let pages = chain
+            .windows(2)
+            .map(|w| {
+                let node = FreeListNode {
+                    next: w[1],
+                    freed_txid: self.txid,
+                    ids: chunks.next().unwrap_or(&[]).to_vec(),
+                };
+                (w[0], Node::FreeList(node))
+            })
+            .collect();
+        self.alloc.free_tail = *chain.last().unwrap();
+        Ok(pages)
+    }
+}

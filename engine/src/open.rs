@@ -1,0 +1,266 @@
+//! Opening a database: creating a new file atomically, locking it, reading the
+//! header and picking the newest valid meta slot, and the in-process registry
+//! that makes a second open of the same path share the first instance.
+
+use crate::db::{Database, Shared};
+use crate::error::{Error, ErrorKind, Result};
+use crate::node::{InnerNode, LeafNode, Node, Slot, FANOUT};
+use crate::options::Options;
+use crate::page::{self, FileHeader, MetaPage, PageId, FILE_HEADER_LEN};
+use crate::storage::{FileBackend, StorageBackend};
+use crate::store::Store;
+use crate::FORMAT_VERSION;
+use parking_lot::Mutex;
+use std::fs::{self, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Weak};
+
+/// Open file databases of this process, by canonical path.
+static REGISTRY: Mutex<Vec<(PathBuf, Weak<Shared>)>> = Mutex::new(Vec::new());
+
+/// Drops the registry entry of a closed database.
+pub(crate) fn forget(key: &Path) {
+    REGISTRY
+        .lock()
+        .retain(|(k, w)| k != key || w.strong_count() > 0);
+}
+
+fn check_options(options: &Options) -> Result<()> {
+    if !page::valid_page_size(options.page_size) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "page size {} is not supported; use a power of two from 4096 to 65536",
+                options.page_size
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn open_file(path: &Path, options: &Options) -> Result<Database> {
+    check_options(options)?;
+    let shown = path.display().to_string();
+    let mut registry = REGISTRY.lock();
+    if let Ok(canonical) = fs::canonicalize(path) {
+        let existing = registry
+            .iter()
+            .find(|(k, _)| *k == canonical)
+            .and_then(|(_, w)| w.upgrade());
+        if let Some(shared) = existing {
+            drop(registry); // dropping `shared` below may run Shared::drop, which locks the registry
+            if shared.options.read_only && !options.read_only {
+                return Err(Error::new(
+                    ErrorKind::Locked,
+                    format!("{shown} is already open read-only in this process; close it there to open it read-write"),
+                ));
+            }
+            return Ok(Database::from_shared(shared, options.read_only));
+        }
+    } else {
+        if !options.create || options.read_only {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("{shown}: no such database file; check the path, or open with create to make one"),
+            ));
+        }
+        create_file(path, options).map_err(|e| Error::io(&format!("creating {shown}"), e))?;
+    }
+    let canonical =
+        fs::canonicalize(path).map_err(|e| Error::io(&format!("opening {shown}"), e))?;
+    let file = OpenOptions::new()
+        .read(true)
+        .write(!options.read_only)
+        .open(&canonical)
+        .map_err(|e| Error::io(&format!("opening {shown}"), e))?;
+    let locked = if options.read_only {
+        fs4::fs_std::FileExt::try_lock_shared(&file)
+    } else {
+        fs4::fs_std::FileExt::try_lock_exclusive(&file)
+    }
+    .map_err(|e| Error::io(&format!("locking {shown}"), e))?;
+    if !locked {
+        return Err(Error::new(
+            ErrorKind::Locked,
+            format!("{shown} is locked by another process; close it there (or open read-only if both only read)"),
+        ));
+    }
+    let db = open_backend(
+        Box::new(FileBackend::new(file)),
+        options,
+        Some(canonical.clone()),
+    )?;
+    registry.retain(|(_, w)| w.strong_count() > 0);
+    registry.push((canonical, Arc::downgrade(&db.shared)));
+    Ok(db)
+}
+
+/// Writes a new database image to a temporary file and links it into place,
+/// so that a crash during creation never leaves a half-made file at `path`.
+fn create_file(path: &Path, options: &Options) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| io::Error::other(e.to_string()))?;
+    let tmp = dir.join(format!(
+        ".{}.{:016x}.tmp",
+        name.to_string_lossy(),
+        u64::from_le_bytes(nonce)
+    ));
+    let image = initial_image(options.page_size)?;
+    let result = (|| {
+        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        FileBackend::new(file).write_at(0, &image)?;
+        OpenOptions::new().write(true).open(&tmp)?.sync_all()?;
+        match fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()), // another process won the race
+            Err(_) => {
+                // File systems without hard links: create in place instead.
+                let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+                let backend = FileBackend::new(file);
+                backend.write_at(0, &image)?;
+                backend.sync_data()
+            }
+        }
+    })();
+    let _ = fs::remove_file(&tmp);
+    result?;
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// The pages of an empty database: header, one valid meta slot, a root inner
+/// node whose 256 slots all point at one empty leaf, and a reserved queue tail.
+fn initial_image(page_size: u32) -> io::Result<Vec<u8>> {
+    let ps = page_size as usize;
+    let mut seed = [0u8; 16];
+    getrandom::fill(&mut seed).map_err(|e| io::Error::other(e.to_string()))?;
+    let header = FileHeader {
+        format_version: FORMAT_VERSION,
+        page_size,
+        seed,
+        created_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    let (root, leaf, tail): (PageId, PageId, PageId) = (3, 4, 5);
+    let meta = MetaPage {
+        txid: 0,
+        root,
+        key_count: 0,
+        page_count: 6,
+        free_head: tail,
+        free_tail: tail,
+        free_head_skip: 0,
+        free_count: 0,
+    };
+    let mut image = vec![0u8; 5 * ps];
+    image[..FILE_HEADER_LEN].copy_from_slice(&header.encode());
+    image[ps..2 * ps].copy_from_slice(&meta.encode(ps));
+    let inner = Node::Inner(InnerNode {
+        level: 0,
+        slots: Box::new(
+            [Slot {
+                child: leaf,
+                depth: 0,
+            }; FANOUT],
+        ),
+    });
+    let encode = |node: &Node, id| {
+        node.encode(id, 0, ps)
+            .map_err(|e| io::Error::other(e.to_string()))
+    };
+    image[3 * ps..4 * ps].copy_from_slice(&encode(&inner, root)?);
+    image[4 * ps..5 * ps].copy_from_slice(&encode(&Node::Leaf(LeafNode::default()), leaf)?);
+    Ok(image)
+}
+
+/// Opens the database in `backend` (initialising it when empty and allowed).
+pub(crate) fn open_backend(
+    backend: Box<dyn StorageBackend>,
+    options: &Options,
+    path: Option<PathBuf>,
+) -> Result<Database> {
+    check_options(options)?;
+    let io_err = |what: &str| {
+        let what = what.to_string();
+        move |e: io::Error| Error::io(&what, e)
+    };
+    let mut len = backend.len().map_err(io_err("reading the file size"))?;
+    if len == 0 {
+        if !options.create || options.read_only {
+            return Err(Error::corrupted("the file is empty, not a Nook database"));
+        }
+        let image = initial_image(options.page_size).map_err(io_err("creating the database"))?;
+        backend
+            .write_at(0, &image)
+            .map_err(io_err("creating the database"))?;
+        backend
+            .sync_data()
+            .map_err(io_err("creating the database"))?;
+        len = image.len() as u64;
+    }
+    if len < FILE_HEADER_LEN as u64 {
+        return Err(Error::corrupted(
+            "the file is too short to be a Nook database",
+        ));
+    }
+    let mut head = [0u8; FILE_HEADER_LEN];
+    backend
+        .read_at(0, &mut head)
+        .map_err(io_err("reading the file header"))?;
+    let header = FileHeader::decode(&head)?;
+    if header.format_version != FORMAT_VERSION {
+        return Err(Error::new(
+            ErrorKind::Incompatible,
+            format!(
+                "the file has format version {}, this build reads version {FORMAT_VERSION}; use a matching Nook release",
+                header.format_version
+            ),
+        ));
+    }
+    if !page::valid_page_size(header.page_size) {
+        return Err(Error::corrupted(format!(
+            "the file header gives an invalid page size {}",
+            header.page_size
+        )));
+    }
+    let ps = header.page_size as usize;
+    if len < 3 * ps as u64 {
+        return Err(Error::corrupted(
+            "the file is truncated: its commit slots are missing",
+        ));
+    }
+    let mut best: Option<MetaPage> = None;
+    let mut why = Vec::new();
+    for slot in [1u64, 2] {
+        let mut buf = vec![0u8; ps];
+        backend
+            .read_at(slot * ps as u64, &mut buf)
+            .map_err(io_err("reading a meta page"))?;
+        match MetaPage::decode(&buf, slot) {
+            Ok(m) if best.is_none_or(|b| m.txid > b.txid) => best = Some(m),
+            Ok(_) => {}
+            Err(e) => why.push(e.message().to_string()),
+        }
+    }
+    let meta = best.ok_or_else(|| {
+        Error::corrupted(format!(
+            "both commit slots are damaged ({})",
+            why.join("; ")
+        ))
+    })?;
+    let store = Store::new(backend, header, options.cache_size.max(16 * ps));
+    let shared = Database::new_shared(store, meta, options, path);
+    Ok(Database::from_shared(shared, options.read_only))
+}

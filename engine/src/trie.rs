@@ -1,0 +1,303 @@
+//! Reading the hash trie: point lookups and resumable scans, over any
+//! [`NodeSource`] (a committed snapshot, or a write transaction's own view).
+//!
+//! Keys are placed by their 64-bit keyed hash: inner node at level `L` routes
+//! by byte `L` (most significant first), leaves keep entries sorted by
+//! (hash, key). A walk of the trie is therefore in ascending (hash, key)
+//! order, which is what makes a scan resumable from its last key.
+
+use crate::error::{Error, Result};
+use crate::node::{EntryValue, InnerNode, LeafEntry, LeafNode, Node};
+use crate::overflow;
+use crate::page::PageId;
+use crate::store::Store;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// Where index nodes come from.
+pub(crate) trait NodeSource {
+    fn node(&self, id: PageId) -> Result<NodeRef<'_>>;
+    fn store(&self) -> &Store;
+    fn page_count(&self) -> u64;
+}
+
+/// A node borrowed from a transaction or shared from the cache.
+pub(crate) enum NodeRef<'a> {
+    Shared(Arc<Node>),
+    Borrowed(&'a Node),
+}
+
+impl Deref for NodeRef<'_> {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        match self {
+            NodeRef::Shared(n) => n,
+            NodeRef::Borrowed(n) => n,
+        }
+    }
+}
+
+/// The byte of `hash` that routes at `level`.
+pub(crate) fn route(hash: u64, level: u8) -> usize {
+    (hash >> (56 - 8 * level as u32)) as usize & 0xff
+}
+
+fn not_a_leaf_or_inner(id: PageId) -> Error {
+    Error::corrupted(format!(
+        "page {id}: the index refers to a page that is not an index page"
+    ))
+}
+
+/// Checks that a child's level fits under its parent.
+pub(crate) fn child_level_ok(parent: &InnerNode, child: &Node) -> bool {
+    match child {
+        Node::Inner(c) => c.level == parent.level + 1,
+        Node::Leaf(_) => true,
+        Node::FreeList(_) => false,
+    }
+}
+
+/// The key of an entry, loading it from its overflow record if it is long.
+pub(crate) fn entry_key<'e, S: NodeSource + ?Sized>(
+    src: &S,
+    e: &'e LeafEntry,
+) -> Result<Cow<'e, [u8]>> {
+    match (&e.key, &e.value) {
+        (Some(k), _) => Ok(Cow::Borrowed(k)),
+        (None, EntryValue::Overflow { head, value_len }) => {
+            let len = e.key_len as usize + *value_len as usize;
+            overflow::read(
+                src.store(),
+                *head,
+                len,
+                0,
+                e.key_len as usize,
+                src.page_count(),
+            )
+            .map(Cow::Owned)
+        }
+        (None, EntryValue::Inline(_)) => Err(Error::corrupted(
+            "a leaf entry has neither key nor overflow record",
+        )),
+    }
+}
+
+/// The value of an entry, loading it from its overflow record if it is large.
+pub(crate) fn entry_value<'e, S: NodeSource + ?Sized>(
+    src: &S,
+    e: &'e LeafEntry,
+) -> Result<Cow<'e, [u8]>> {
+    match &e.value {
+        EntryValue::Inline(v) => Ok(Cow::Borrowed(v)),
+        EntryValue::Overflow { head, value_len } => {
+            let skip = if e.key.is_none() {
+                e.key_len as usize
+            } else {
+                0
+            };
+            overflow::read(
+                src.store(),
+                *head,
+                skip + *value_len as usize,
+                skip,
+                *value_len as usize,
+                src.page_count(),
+            )
+            .map(Cow::Owned)
+        }
+    }
+}
+
+/// Finds `key` in a leaf: `Ok(index)` if present, else `Err(insert position)`.
+pub(crate) fn find_in_leaf<S: NodeSource + ?Sized>(
+    src: &S,
+    leaf: &LeafNode,
+    hash: u64,
+    key: &[u8],
+) -> Result<std::result::Result<usize, usize>> {
+    let mut i = leaf.entries.partition_point(|e| e.hash < hash);
+    while i < leaf.entries.len() && leaf.entries[i].hash == hash {
+        match entry_key(src, &leaf.entries[i])?.as_ref().cmp(key) {
+            Ordering::Equal => return Ok(Ok(i)),
+            Ordering::Greater => return Ok(Err(i)),
+            Ordering::Less => i += 1,
+        }
+    }
+    Ok(Err(i))
+}
+
+/// Looks `key` up from `root` and hands its value (or `None`) to `f`.
+pub(crate) fn lookup<S: NodeSource + ?Sized, R>(
+    src: &S,
+    root: PageId,
+    hash: u64,
+    key: &[u8],
+    f: impl FnOnce(Option<&[u8]>) -> R,
+) -> Result<R> {
+    let mut node = src.node(root)?;
+    loop {
+        let next = match &*node {
+            Node::Inner(inner) => {
+                let slot = inner.slots[route(hash, inner.level)];
+                let child = src.node(slot.child)?;
+                if !child_level_ok(inner, &child) {
+                    return Err(not_a_leaf_or_inner(slot.child));
+                }
+                child
+            }
+            Node::Leaf(leaf) => {
+                return match find_in_leaf(src, leaf, hash, key)? {
+                    Ok(i) => {
+                        let value = entry_value(src, &leaf.entries[i])?;
+                        Ok(f(Some(&value)))
+                    }
+                    Err(_) => Ok(f(None)),
+                };
+            }
+            Node::FreeList(_) => return Err(not_a_leaf_or_inner(root)),
+        };
+        node = next;
+    }
+}
+
+/// A resumable position in a scan of all pairs, or of the pairs whose key
+/// starts with a prefix. Scans are in hash order (unordered for the user) and
+/// see the snapshot (or transaction) they run in.
+#[derive(Clone, Debug, Default)]
+pub struct Cursor {
+    prefix: Vec<u8>,
+    after: Option<(u64, Vec<u8>)>,
+    done: bool,
+}
+
+impl Cursor {
+    /// A cursor over every pair.
+    pub fn all() -> Cursor {
+        Cursor::default()
+    }
+
+    /// A cursor over the pairs whose key starts with `prefix`.
+    pub fn new(prefix: &[u8]) -> Cursor {
+        Cursor {
+            prefix: prefix.to_vec(),
+            ..Cursor::default()
+        }
+    }
+
+    /// The key prefix this cursor is limited to.
+    pub fn prefix(&self) -> &[u8] {
+        &self.prefix
+    }
+
+    /// Whether the scan has returned every pair.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+}
+
+/// Appends up to `max_pairs` pairs after the cursor's position to `out` and
+/// advances the cursor (marking it done at the end of the data).
+pub(crate) fn scan<S: NodeSource + ?Sized>(
+    src: &S,
+    root: PageId,
+    cursor: &mut Cursor,
+    max_pairs: usize,
+    out: &mut Vec<(Vec<u8>, Vec<u8>)>,
+) -> Result<()> {
+    if cursor.done {
+        return Ok(());
+    }
+    let mut walk = Walk {
+        src,
+        prefix: &cursor.prefix,
+        max: max_pairs.max(1),
+        emitted: 0,
+        last: None,
+        out,
+    };
+    let after = cursor.after.clone();
+    let complete = walk.visit(root, None, after.as_ref().map(|(h, k)| (*h, k.as_slice())))?;
+    if let Some(last) = walk.last {
+        cursor.after = Some(last);
+    }
+    if complete {
+        cursor.done = true;
+    }
+    Ok(())
+}
+
+struct Walk<'a, S: ?Sized> {
+    src: &'a S,
+    prefix: &'a [u8],
+    max: usize,
+    emitted: usize,
+    last: Option<(u64, Vec<u8>)>,
+    out: &'a mut Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl<S: NodeSource + ?Sized> Walk<'_, S> {
+    /// Visits the subtree at `id`; `after` is set only while the subtree holds
+    /// the resume position. Returns false when the batch filled up.
+    fn visit(
+        &mut self,
+        id: PageId,
+        parent: Option<&InnerNode>,
+        after: Option<(u64, &[u8])>,
+    ) -> Result<bool> {
+        let node = self.src.node(id)?;
+        if let Some(p) = parent {
+            if !child_level_ok(p, &node) {
+                return Err(not_a_leaf_or_inner(id));
+            }
+        }
+        match &*node {
+            Node::Inner(inner) => {
+                let resume = after.map(|(h, _)| route(h, inner.level));
+                let mut i = 0;
+                while i < inner.slots.len() {
+                    let slot = inner.slots[i];
+                    let (start, width) = slot.range(i);
+                    let end = start + width;
+                    i = end;
+                    let child_after = match resume {
+                        Some(r) if end <= r => continue,
+                        Some(r) if start <= r => after,
+                        _ => None,
+                    };
+                    if !self.visit(slot.child, Some(inner), child_after)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Node::Leaf(leaf) => {
+                for e in &leaf.entries {
+                    if let Some((h, k)) = after {
+                        if e.hash < h {
+                            continue;
+                        }
+                        if e.hash == h && *entry_key(self.src, e)? <= *k {
+                            continue;
+                        }
+                    }
+                    if self.emitted == self.max {
+                        return Ok(false);
+                    }
+                    let key = entry_key(self.src, e)?;
+                    if !key.starts_with(self.prefix) {
+                        continue;
+                    }
+                    let value = entry_value(self.src, e)?.into_owned();
+                    let key = key.into_owned();
+                    self.last = Some((e.hash, key.clone()));
+                    self.emitted += 1;
+                    self.out.push((key, value));
+                }
+                Ok(true)
+            }
+            Node::FreeList(_) => Err(not_a_leaf_or_inner(id)),
+        }
+    }
+}
