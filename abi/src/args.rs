@@ -1,0 +1,194 @@
+//! Checking raw arguments before they are used: (pointer, length) byte strings
+//! become slices only after the NULL and length checks, so an oversized length
+//! is refused without reading a byte; required out-pointers are checked for
+//! NULL before any side effect. Every message names the argument at fault.
+
+use crate::codes;
+use crate::failure::Failure;
+use engine::{MAX_KEY_LEN, MAX_VALUE_LEN};
+use std::path::PathBuf;
+
+/// Longest path accepted by `nook_open` and `nook_backup`, in bytes.
+const MAX_PATH_LEN: usize = 64 * 1024;
+
+/// The byte string (`ptr`, `len`) named `name`. NULL is allowed only with 0.
+///
+/// # Safety
+/// When `len > 0` and `ptr` is not NULL, `ptr` points to `len` readable bytes
+/// that stay unchanged for the duration of the call.
+pub(crate) unsafe fn bytes<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &str,
+) -> Result<&'a [u8], Failure> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(Failure::invalid_argument(format!(
+            "{name} is NULL but {name}_len is {len}"
+        )));
+    }
+    if len > isize::MAX as usize {
+        return Err(Failure::invalid_argument(format!(
+            "{name}_len ({len}) is larger than any buffer"
+        )));
+    }
+    Ok(std::slice::from_raw_parts(ptr, len))
+}
+
+/// A key. Its length is checked against the limit before the memory is read;
+/// the engine checks the rest (an empty key is INVALID_ARGUMENT).
+///
+/// # Safety
+/// As [`bytes`].
+pub(crate) unsafe fn key<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Failure> {
+    if len > MAX_KEY_LEN {
+        return Err(Failure::new(
+            codes::NOOK_KEY_TOO_LARGE,
+            format!("key_len is {len}; keys may be at most {MAX_KEY_LEN} bytes"),
+        ));
+    }
+    bytes(ptr, len, "key")
+}
+
+/// A key prefix for a cursor: empty (all pairs) up to the longest key.
+///
+/// # Safety
+/// As [`bytes`].
+pub(crate) unsafe fn prefix<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Failure> {
+    if len > MAX_KEY_LEN {
+        return Err(Failure::new(
+            codes::NOOK_KEY_TOO_LARGE,
+            format!("prefix_len is {len}; a prefix may be at most {MAX_KEY_LEN} bytes (the longest key)"),
+        ));
+    }
+    bytes(ptr, len, "prefix")
+}
+
+/// A CBOR value. Its length is checked against the limit before the memory is
+/// read; the engine checks that it is one well-formed CBOR item.
+///
+/// # Safety
+/// As [`bytes`].
+pub(crate) unsafe fn value<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Failure> {
+    if len > MAX_VALUE_LEN {
+        return Err(Failure::new(
+            codes::NOOK_VALUE_TOO_LARGE,
+            format!("value_len is {len}; values may be at most {MAX_VALUE_LEN} bytes (64 MiB)"),
+        ));
+    }
+    bytes(ptr, len, "value")
+}
+
+/// A file path given as bytes (any bytes but NUL on Unix; UTF-8 elsewhere).
+///
+/// # Safety
+/// As [`bytes`].
+pub(crate) unsafe fn path(ptr: *const u8, len: usize, name: &str) -> Result<PathBuf, Failure> {
+    if len == 0 {
+        return Err(Failure::invalid_argument(format!(
+            "{name} is empty; pass the path of a file"
+        )));
+    }
+    if len > MAX_PATH_LEN {
+        return Err(Failure::invalid_argument(format!(
+            "{name}_len is {len}; paths may be at most {MAX_PATH_LEN} bytes"
+        )));
+    }
+    let raw = bytes(ptr, len, name)?;
+    if raw.contains(&0) {
+        return Err(Failure::invalid_argument(format!(
+            "{name} contains a NUL byte"
+        )));
+    }
+    path_from_bytes(raw, name)
+}
+
+#[cfg(unix)]
+fn path_from_bytes(raw: &[u8], _name: &str) -> Result<PathBuf, Failure> {
+    use std::os::unix::ffi::OsStrExt;
+    Ok(PathBuf::from(std::ffi::OsStr::from_bytes(raw)))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(raw: &[u8], name: &str) -> Result<PathBuf, Failure> {
+    std::str::from_utf8(raw)
+        .map(PathBuf::from)
+        .map_err(|_| Failure::invalid_argument(format!("{name} is not valid UTF-8")))
+}
+
+/// Checks that the required out-pointer `name` is not NULL.
+pub(crate) fn required<T>(ptr: *mut T, name: &str) -> Result<(), Failure> {
+    if ptr.is_null() {
+        return Err(Failure::invalid_argument(format!(
+            "{name} is NULL; pass where to write the result"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a caller's output buffer: `buf` may be NULL only when `cap` is 0.
+pub(crate) fn out_buffer(buf: *mut u8, cap: usize) -> Result<(), Failure> {
+    if buf.is_null() && cap > 0 {
+        return Err(Failure::invalid_argument(format!(
+            "buf is NULL but cap is {cap}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_is_allowed_only_with_length_zero() {
+        unsafe {
+            assert_eq!(bytes(std::ptr::null(), 0, "key").unwrap(), b"");
+            let err = bytes(std::ptr::null(), 3, "key").unwrap_err();
+            assert_eq!(err.code, codes::NOOK_INVALID_ARGUMENT);
+            assert_eq!(err.message, "key is NULL but key_len is 3");
+        }
+    }
+
+    #[test]
+    fn oversized_lengths_are_refused_before_reading() {
+        // A dangling pointer with a huge length: nothing may be read.
+        let p = std::ptr::NonNull::<u8>::dangling().as_ptr();
+        unsafe {
+            assert_eq!(
+                key(p, usize::MAX).unwrap_err().code,
+                codes::NOOK_KEY_TOO_LARGE
+            );
+            assert_eq!(
+                value(p, usize::MAX).unwrap_err().code,
+                codes::NOOK_VALUE_TOO_LARGE
+            );
+            assert_eq!(prefix(p, 4097).unwrap_err().code, codes::NOOK_KEY_TOO_LARGE);
+            assert_eq!(
+                path(p, usize::MAX, "path").unwrap_err().code,
+                codes::NOOK_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                bytes(p, usize::MAX, "records").unwrap_err().code,
+                codes::NOOK_INVALID_ARGUMENT
+            );
+        }
+    }
+
+    #[test]
+    fn paths_must_be_non_empty_and_free_of_nul() {
+        unsafe {
+            assert!(path(b"".as_ptr(), 0, "path").is_err());
+            assert!(path(b"a\0b".as_ptr(), 3, "path")
+                .unwrap_err()
+                .message
+                .contains("NUL"));
+            assert_eq!(
+                path(b"db.nook".as_ptr(), 7, "path").unwrap(),
+                PathBuf::from("db.nook")
+            );
+        }
+    }
+}
