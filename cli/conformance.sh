@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The CLI's conformance runner: builds `nook` and the runner, then runs every
+# case of spec/conformance/*.nkc through `nook` in batch mode.
+# Prints exactly one line on stdout: `cli: N passed, M failed[, K skipped]`;
+# exits non-zero on any failure. Pass --verbose to name skipped cases.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null; then
+  echo "cli: skipped (cargo is not installed)"
+  exit 1
+fi
+cargo build --release --quiet -p nook-cli --bin nook --example conformance >&2
+exec target/release/examples/conformance target/release/nook spec/conformance "$@"
