@@ -85,8 +85,9 @@ impl Signature {
 }
 
 /// Generates the Dart source of `lib/src/bindings.g.dart`.
-pub fn generate(header: &Header) -> Result<String, String> {
-    for leaf in LEAF_FUNCTIONS {
+/// `leaf` lists the functions to mark `isLeaf` ([`LEAF_FUNCTIONS`] in the tool).
+pub fn generate(header: &Header, leaf: &[&str]) -> Result<String, String> {
+    for leaf in leaf {
         if header.function(leaf).is_none() {
             return Err(format!(
                 "LEAF_FUNCTIONS names `{leaf}`, which nook.h does not declare"
@@ -307,7 +308,7 @@ pub fn generate(header: &Header) -> Result<String, String> {
     let mut inits = Vec::new();
     for (f, s) in &sigs {
         let name = camel(&f.name);
-        let leaf = if LEAF_FUNCTIONS.contains(&f.name.as_str()) {
+        let leaf = if leaf.contains(&f.name.as_str()) {
             ", isLeaf: true"
         } else {
             ""
@@ -362,7 +363,7 @@ pub fn generate(header: &Header) -> Result<String, String> {
 
     // The externals.
     for (f, s) in &sigs {
-        let leaf = if LEAF_FUNCTIONS.contains(&f.name.as_str()) {
+        let leaf = if leaf.contains(&f.name.as_str()) {
             ", isLeaf: true"
         } else {
             ""

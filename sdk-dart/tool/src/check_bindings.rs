@@ -5,7 +5,7 @@
 //! whose `isLeaf` flag is the one allowed for it; and no binding names a symbol
 //! the header lacks.
 
-use crate::bindings::{Signature, LEAF_FUNCTIONS};
+use crate::bindings::Signature;
 use crate::ffi_types::prefixed;
 use crate::header::Header;
 
@@ -158,7 +158,7 @@ fn lookups(dart: &str) -> Result<Vec<Found>, String> {
 }
 
 /// Checks `dart` (the text of bindings.g.dart) against `header`.
-pub fn check(header: &Header, dart: &str) -> Result<usize, String> {
+pub fn check(header: &Header, dart: &str, leaf: &[&str]) -> Result<usize, String> {
     let natives = natives(dart)?;
     let lookups = lookups(dart)?;
     let mut problems = Vec::new();
@@ -166,7 +166,7 @@ pub fn check(header: &Header, dart: &str) -> Result<usize, String> {
         let sig = Signature::of(header, f)?;
         let want_native = norm(&prefixed(&sig.native_fn(), header));
         let want_dart_fn = norm(&prefixed(&sig.dart_fn(), header));
-        let want_leaf = LEAF_FUNCTIONS.contains(&f.name.as_str());
+        let want_leaf = leaf.contains(&f.name.as_str());
         match natives.iter().find(|n| n.symbol == f.name) {
             None => problems.push(format!("{}: no @Native binding", f.name)),
             Some(n) => {
@@ -255,8 +255,17 @@ mod tests {
     #[test]
     fn generated_bindings_pass_and_edits_fail() {
         let h = Header::parse(H).unwrap();
-        let dart = generate(&h).unwrap();
-        assert_eq!(check(&h, &dart).unwrap(), 2);
+        let dart = generate(&h, &[]).unwrap();
+        assert_eq!(check(&h, &dart, &[]).unwrap(), 2);
+        assert!(generate(&h, &["nook_nothing"]).is_err());
+        // A function that should be leaf but is not marked.
+        assert!(check(&h, &dart, &["nook_get"])
+            .unwrap_err()
+            .contains("isLeaf"));
+        let leafy = generate(&h, &["nook_get"]).unwrap();
+        assert!(leafy.contains("(symbol: 'nook_get', isLeaf: true)"));
+        assert!(leafy.contains("('nook_get', isLeaf: true)"));
+        check(&h, &leafy, &["nook_get"]).unwrap();
 
         // A wrong native width.
         let bad = dart.replacen(
@@ -264,25 +273,25 @@ mod tests {
             "ffi.Int32 Function(ffi.Uint32",
             1,
         );
-        assert!(check(&h, &bad).unwrap_err().contains("nook_get"));
+        assert!(check(&h, &bad, &[]).unwrap_err().contains("nook_get"));
         // A Dart parameter type that does not match.
         let bad = dart.replace(
             "external int _nookGet(int db",
             "external int _nookGet(double db",
         );
-        assert!(check(&h, &bad).unwrap_err().contains("does not match"));
+        assert!(check(&h, &bad, &[]).unwrap_err().contains("does not match"));
         // A leaf flag on a call that may block.
         let bad = dart.replace("(symbol: 'nook_get')", "(symbol: 'nook_get', isLeaf: true)");
-        assert!(check(&h, &bad).unwrap_err().contains("isLeaf"));
+        assert!(check(&h, &bad, &[]).unwrap_err().contains("isLeaf"));
         // A function added to the header but not bound.
         let h2 = Header::parse(&format!("{H}int32_t nook_close(NookHandle db);\n")).unwrap();
-        assert!(check(&h2, &dart)
+        assert!(check(&h2, &dart, &[])
             .unwrap_err()
             .contains("nook_close: no @Native"));
         // A binding for a function the header lost.
         let h3 = Header::parse("typedef uint64_t NookHandle;\nvoid nook_finalize(void *token);\n")
             .unwrap();
-        assert!(check(&h3, &dart)
+        assert!(check(&h3, &dart, &[])
             .unwrap_err()
             .contains("not declared in nook.h"));
     }
