@@ -188,7 +188,7 @@ Examples:\n  import dump.jsonl\n  import dump.cbor --cbor\n  cat dump.jsonl | no
         #[arg(long)]
         cbor: bool,
         /// Rows per transaction
-        #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
         batch_size: u64,
     },
     /// Write every pair to FILE (default stdout): JSON lines, or a CBOR sequence with --cbor

@@ -291,13 +291,18 @@ pub fn write_record(
         }
         Err(_) => line.push_str(&format!("\"key_hex\":\"{}\"", value::to_hex(key))),
     }
-    // JSON only when it gives back exactly the stored bytes.
-    match value::decode(stored) {
-        Ok(v) if v.is_json() && v.to_cbor() == stored => {
+    // JSON only when importing it gives back exactly the stored bytes.
+    let as_json = value::decode(stored)
+        .ok()
+        .filter(Value::is_json)
+        .map(|v| json::print(&v, false))
+        .filter(|text| json::parse(text).is_ok_and(|v| v.to_cbor() == stored));
+    match as_json {
+        Some(text) => {
             line.push_str(",\"value\":");
-            line.push_str(&json::print(&v, false));
+            line.push_str(&text);
         }
-        _ => line.push_str(&format!(",\"value_hex\":\"{}\"", value::to_hex(stored))),
+        None => line.push_str(&format!(",\"value_hex\":\"{}\"", value::to_hex(stored))),
     }
     line.push_str("}\n");
     out.write_all(line.as_bytes())
@@ -323,6 +328,7 @@ mod tests {
             (vec![0xff, 0x00], vec![0x43, 1, 2, 3]),
             (b"f".to_vec(), vec![0xfb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]), // 1.5 as f64: not preferred
             (b"m".to_vec(), vec![0xa1, 0x61, 0x78, 0xf6]),
+            (b"i".to_vec(), vec![0x9f, 0x01, 0xff]), // indefinite length: JSON would lose it
         ];
         let mut out = Vec::new();
         for (k, v) in &pairs {
