@@ -8,6 +8,10 @@
 //!   (looks the same symbols up in a `DynamicLibrary` opened from an explicit
 //!   path, for `NOOK_LIBRARY_PATH` / `libraryPath:`).
 //!
+//! Only names, values and signatures are copied from the header, not its
+//! comments (the contracts live in spec/abi.md), so a documentation-only edit
+//! of the header does not make the generated file stale.
+//!
 //! Functions of type `void f(void *)` also get an address getter, for
 //! `NativeFinalizer`. Only the functions in [`LEAF_FUNCTIONS`] are marked
 //! `isLeaf`: a leaf call that blocks stops the garbage collector of every isolate
@@ -17,13 +21,22 @@ use crate::ffi_types::{camel, dart_type, native_type, prefixed};
 use crate::header::{Function, Header};
 use std::fmt::Write;
 
-/// Functions that never block: no lock, no I/O, no allocation proportional to
-/// data. Everything else is a normal (non-leaf) call.
+/// Functions that never block: no lock held for long, no I/O, no allocation
+/// beyond a handle. This is the list of spec/abi.md §8 ("Notes for binding
+/// authors"); everything else (open, reads that may hit the disk, writes that
+/// wait for the writer slot, close and rollback that drop engine state) is a
+/// normal call.
 pub const LEAF_FUNCTIONS: &[&str] = &[
     "nook_abi_version",
     "nook_library_version",
     "nook_code_name",
     "nook_code_message",
+    "nook_error_code",
+    "nook_error_message",
+    "nook_error_close",
+    "nook_buffer_data",
+    "nook_buffer_close",
+    "nook_cursor_close",
 ];
 
 /// The first line of every generated file (the checker looks for it).
@@ -130,7 +143,7 @@ pub fn generate(header: &Header, leaf: &[&str]) -> Result<String, String> {
         writeln!(w).unwrap();
     }
     for c in &header.constants {
-        write_doc(w, "", &c.doc, &format!("`{}` in nook.h.", c.name));
+        writeln!(w, "/// `{}` of nook.h.", c.name).unwrap();
         // Dart integer literals are 64-bit; a larger unsigned constant is
         // written in hex, which Dart reads as its two's-complement bits.
         let value = if c.value > i64::MAX as i128 {
@@ -157,7 +170,7 @@ pub fn generate(header: &Header, leaf: &[&str]) -> Result<String, String> {
     }
     for s in &header.structs {
         writeln!(w).unwrap();
-        write_doc(w, "", &s.doc, &format!("`struct {}` of nook.h.", s.name));
+        writeln!(w, "/// `struct {}` of nook.h.", s.name).unwrap();
         writeln!(w, "final class {} extends ffi.Struct {{", s.name).unwrap();
         for (i, f) in s.fields.iter().enumerate() {
             let native =
@@ -165,7 +178,7 @@ pub fn generate(header: &Header, leaf: &[&str]) -> Result<String, String> {
             if i > 0 {
                 writeln!(w).unwrap();
             }
-            write_doc(w, "  ", &f.doc, &format!("`{}`.", f.name));
+            writeln!(w, "  /// `{}`.", f.name).unwrap();
             if native.starts_with("Pointer<") {
                 writeln!(
                     w,
@@ -207,7 +220,7 @@ pub fn generate(header: &Header, leaf: &[&str]) -> Result<String, String> {
         if i > 0 {
             writeln!(w).unwrap();
         }
-        write_doc(w, "  ", &f.doc, &format!("`{}`.", f.name));
+        writeln!(w, "  /// `{}`: its contract is in spec/abi.md.", f.name).unwrap();
         writeln!(
             w,
             "  {} {}({});",

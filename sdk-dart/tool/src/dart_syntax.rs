@@ -134,15 +134,15 @@ pub fn pubspec_packages(text: &str) -> (String, Vec<String>, Vec<String>) {
 /// Checks every `.dart` file under `root`: syntax, and `package:` imports
 /// against the nearest pubspec (files under `lib/` and `hook/` may use only
 /// `dependencies`; tests, tools and examples may also use `dev_dependencies`).
-pub fn check_tree(root: &Path) -> Result<usize, Vec<String>> {
+/// Paths in messages are `label/` + the path under `root`.
+pub fn check_tree(root: &Path, label: &str) -> Result<usize, Vec<String>> {
     let files = dart_files(root);
     let mut problems = Vec::new();
     for file in &files {
-        let rel = file
-            .strip_prefix(root)
-            .unwrap_or(file)
-            .display()
-            .to_string();
+        let rel = format!(
+            "{label}/{}",
+            file.strip_prefix(root).unwrap_or(file).display()
+        );
         let source = match std::fs::read_to_string(file) {
             Ok(s) => s,
             Err(e) => {
@@ -170,10 +170,10 @@ pub fn check_tree(root: &Path) -> Result<usize, Vec<String>> {
                     "dependencies or dev_dependencies"
                 };
                 problems.push(format!(
-                    "{rel}: imports package:{pkg}, which is not in the {which} of {}/pubspec.yaml",
-                    pubspec_dir
-                        .strip_prefix(root)
-                        .unwrap_or(&pubspec_dir)
+                    "{rel}: imports package:{pkg}, which is not in the {which} of {}",
+                    Path::new(label)
+                        .join(pubspec_dir.strip_prefix(root).unwrap_or(&pubspec_dir))
+                        .join("pubspec.yaml")
                         .display()
                 ));
             }

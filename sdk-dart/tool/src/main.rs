@@ -114,7 +114,7 @@ fn check(root: &Path) -> Result<(), ()> {
 
     report(
         "every .dart file parses (tree-sitter Dart grammar) and imports only declared packages",
-        dart_syntax::check_tree(&root.join("sdk-dart"))
+        dart_syntax::check_tree(&root.join("sdk-dart"), "sdk-dart")
             .map(|n| format!("{n} files"))
             .map_err(|p| p.join("\n")),
     );
