@@ -1,0 +1,146 @@
+//! The interactive REPL in a real pseudo-terminal: prompt, history,
+//! completion, multi-line values, Ctrl-C and Ctrl-D.
+
+mod support;
+use rexpect::session::{spawn_command, PtySession};
+use std::path::Path;
+use support::*;
+
+const UP: &str = "\x1b[A";
+
+/// Starts the REPL on `db`, with its data directory (history) in `data`.
+fn repl(db: &str, data: &Path) -> PtySession {
+    let mut cmd = std::process::Command::new(NOOK);
+    cmd.arg(db)
+        .env("XDG_DATA_HOME", data)
+        .env_remove("NOOK_HISTORY")
+        .env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(10_000)).expect("spawn the REPL in a pty");
+    p.exp_string("Type help for commands").unwrap();
+    p.exp_string("test.nook> ").unwrap();
+    p
+}
+
+/// Types `keys` without Enter.
+fn type_keys(p: &mut PtySession, keys: &str) {
+    p.send(keys).unwrap();
+    p.flush().unwrap();
+}
+
+/// Sends a line, waits for `expect` in its output and then for the next
+/// prompt (input typed before the editor is ready again may be dropped).
+fn line(p: &mut PtySession, text: &str, expect: &str) {
+    p.send_line(text).unwrap();
+    output(p, expect);
+    prompt(p);
+}
+
+/// Waits for an output line that starts with `start`.
+fn output(p: &mut PtySession, start: &str) {
+    p.exp_string(&format!("\r\n{start}")).unwrap();
+}
+
+/// Waits for a prompt, with or without an open transaction.
+fn prompt(p: &mut PtySession) {
+    p.exp_regex(r"test\.nook( \[[a-z ]+\])?> ").unwrap();
+}
+
+#[test]
+fn prompt_shows_a_transaction_and_ctrl_d_rolls_it_back() {
+    let s = Scratch::new();
+    let db = s.db();
+    let mut p = repl(&db, &s.root());
+    line(&mut p, "put kept 1", "OK\r\n");
+    p.send_line("begin").unwrap();
+    p.exp_string("test.nook [txn]> ").unwrap();
+    line(&mut p, "put pending 2", "OK\r\n");
+    p.send_control('d').unwrap();
+    p.exp_string("rolled back the open transaction").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(run(&[&db, "exists", "pending"]).ok(), "false");
+    assert_eq!(run(&[&db, "exists", "kept"]).ok(), "true");
+}
+
+#[test]
+fn history_persists_in_the_data_directory() {
+    let s = Scratch::new();
+    let db = s.db();
+    let mut p = repl(&db, &s.root());
+    line(&mut p, "echo history-works", "history-works");
+    line(&mut p, "count", "0\r\n");
+    p.send_line("exit").unwrap();
+    p.exp_eof().unwrap();
+    let history = std::fs::read_to_string(s.root().join("nook").join("history")).unwrap();
+    assert!(history.contains("echo history-works"), "{history}");
+    // A new session recalls the lines with the Up arrow, newest first.
+    let mut p = repl(&db, &s.root());
+    type_keys(&mut p, UP);
+    p.exp_string("exit").unwrap();
+    type_keys(&mut p, UP);
+    p.exp_string("count").unwrap();
+    type_keys(&mut p, UP);
+    p.exp_string("echo history-works").unwrap();
+    type_keys(&mut p, "\r");
+    output(&mut p, "history-works\r\n");
+    prompt(&mut p);
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn tab_completes_commands_and_keys() {
+    let s = Scratch::new();
+    let db = s.db();
+    run(&[&db, "put", "user:alpha", r#"{"v": "completed"}"#]).ok();
+    let mut p = repl(&db, &s.root());
+    type_keys(&mut p, "cou\t");
+    p.exp_string("count").unwrap();
+    type_keys(&mut p, "\r");
+    output(&mut p, "1\r\n");
+    prompt(&mut p);
+    type_keys(&mut p, "get user:a\t");
+    p.exp_string("user:alpha").unwrap();
+    type_keys(&mut p, "\r");
+    output(&mut p, r#"{"v":"completed"}"#);
+    prompt(&mut p);
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn values_continue_while_brackets_are_open() {
+    let s = Scratch::new();
+    let db = s.db();
+    let mut p = repl(&db, &s.root());
+    p.send_line(r#"put doc {"a":"#).unwrap();
+    p.exp_string(r#"put doc {"a":"#).unwrap();
+    p.send_line("  [1, 2],").unwrap();
+    p.exp_string("[1, 2],").unwrap();
+    p.send_line(r#"  "b": "x"}"#).unwrap();
+    output(&mut p, "OK\r\n");
+    prompt(&mut p);
+    line(&mut p, "get doc", r#"{"a":[1,2],"b":"x"}"#);
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn ctrl_c_cancels_the_line_and_errors_keep_the_repl_going() {
+    let s = Scratch::new();
+    let db = s.db();
+    let mut p = repl(&db, &s.root());
+    type_keys(&mut p, "put cancelled 1");
+    p.exp_string("put cancelled 1").unwrap();
+    p.send_control('c').unwrap();
+    prompt(&mut p);
+    line(&mut p, "exists cancelled", "false");
+    line(
+        &mut p,
+        "get nothing",
+        "error[NOT_FOUND]: the key does not exist",
+    );
+    line(&mut p, "frob", "error[USAGE]: unknown command \"frob\"");
+    line(&mut p, "help", "Commands:");
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
