@@ -4,7 +4,7 @@
 
 use crate::db::Database;
 use crate::error::{Error, ErrorKind, Result};
-use crate::node::{EntryValue, Node};
+use crate::node::{Node, FANOUT, FULL_DEPTH, MAX_LEVEL};
 use crate::open;
 use crate::overflow;
 use crate::page::{PageId, PageKind};
@@ -115,12 +115,12 @@ impl Checker<'_> {
                 while i < inner.slots.len() {
                     let slot = inner.slots[i];
                     let (start, width) = slot.range(i);
-                    let child_prefix = prefix | (start as u64) << (56 - 8 * level as u32);
-                    if slot.depth == 8 && level < 7 {
-                        // An inner child routes by the next byte; a leaf child with depth 8 covers one slot.
+                    let child_prefix = prefix | (start as u64) << trie::level_shift(level);
+                    if slot.depth == FULL_DEPTH && level < MAX_LEVEL {
+                        // An inner child routes by the next 9 bits; a leaf child of full depth covers one slot.
                         match self.read(slot.child)? {
                             Node::Inner(_) => {
-                                self.visit(slot.child, level + 1, child_prefix, (0, 256))?
+                                self.visit(slot.child, level + 1, child_prefix, (0, FANOUT))?
                             }
                             _ => {
                                 self.visit_leaf(slot.child, level, prefix, (start, start + width))?
@@ -157,10 +157,10 @@ impl Checker<'_> {
         let high_mask = if level == 0 {
             0
         } else {
-            !0u64 << (64 - 8 * level as u32)
+            !0u64 << trie::level_shift(level - 1)
         };
         let mut previous: Option<(u64, Vec<u8>)> = None;
-        for e in &leaf.entries {
+        for e in leaf.entries() {
             let r = trie::route(e.hash, level);
             if e.hash & high_mask != prefix || r < range.0 || r >= range.1 {
                 return Err(Error::corrupted(format!(
@@ -180,12 +180,8 @@ impl Checker<'_> {
                     )));
                 }
             }
-            if let EntryValue::Overflow { head, value_len } = e.value {
-                let skip = if e.key.is_none() {
-                    e.key_len as usize
-                } else {
-                    0
-                };
+            if let Some((head, value_len)) = e.overflow() {
+                let skip = e.overflow_skip();
                 let len = skip + value_len as usize;
                 let store = &self.txn.snap.store;
                 for p in overflow::pages(store, head, len, self.txn.snap.page_count)? {
@@ -202,7 +198,7 @@ impl Checker<'_> {
                 crate::cbor::validate(&value).map_err(|_| {
                     Error::corrupted(format!("page {id}: a stored value is not CBOR"))
                 })?;
-            } else if let EntryValue::Inline(v) = &e.value {
+            } else if let Some(v) = e.inline_value() {
                 crate::cbor::validate(v).map_err(|_| {
                     Error::corrupted(format!("page {id}: a stored value is not CBOR"))
                 })?;
@@ -232,7 +228,7 @@ impl Database {
         for id in 0..3 {
             c.mark(id, "header")?;
         }
-        c.visit(meta.root, 0, 0, (0, 256))?;
+        c.visit(meta.root, 0, 0, (0, FANOUT))?;
         if c.keys != meta.key_count {
             return Err(Error::corrupted(format!(
                 "the index holds {} keys but the meta page counts {}",
@@ -287,7 +283,7 @@ impl Database {
             while i < n.slots.len() {
                 let slot = n.slots[i];
                 let (start, width) = slot.range(i);
-                if slot.depth == 8
+                if slot.depth == FULL_DEPTH
                     && matches!(&*store.node(slot.child, snap.page_count)?, Node::Inner(_))
                 {
                     stack.push((slot.child, d + 1));

@@ -140,7 +140,7 @@ fn create_file(path: &Path, options: &Options) -> io::Result<()> {
 }
 
 /// The pages of an empty database: header, one valid meta slot, a root inner
-/// node whose 256 slots all point at one empty leaf, and a reserved queue tail.
+/// node whose 512 slots all point at one empty leaf, and a reserved queue tail.
 fn initial_image(page_size: u32) -> io::Result<Vec<u8>> {
     let ps = page_size as usize;
     let mut seed = [0u8; 16];

@@ -2,12 +2,12 @@
 //! [`NodeSource`] (a committed snapshot, or a write transaction's own view).
 //!
 //! Keys are placed by their 64-bit keyed hash: inner node at level `L` routes
-//! by byte `L` (most significant first), leaves keep entries sorted by
+//! by the 9 bits `L` of the hash (most significant first), leaves keep entries sorted by
 //! (hash, key). A walk of the trie is therefore in ascending (hash, key)
 //! order, which is what makes a scan resumable from its last key.
 
 use crate::error::{Error, Result};
-use crate::node::{EntryValue, InnerNode, LeafEntry, LeafNode, Node};
+use crate::node::{InnerNode, LeafEntry, LeafNode, Node, FANOUT, ROUTE_BITS};
 use crate::overflow;
 use crate::page::PageId;
 use crate::store::Store;
@@ -39,9 +39,14 @@ impl Deref for NodeRef<'_> {
     }
 }
 
-/// The byte of `hash` that routes at `level`.
+/// The 9 bits of `hash` that route at `level` (most significant first).
 pub(crate) fn route(hash: u64, level: u8) -> usize {
-    (hash >> (56 - 8 * level as u32)) as usize & 0xff
+    (hash >> level_shift(level)) as usize & (FANOUT - 1)
+}
+
+/// How far the routing bits of `level` are from the low end of the hash.
+pub(crate) fn level_shift(level: u8) -> u32 {
+    64 - ROUTE_BITS * (level as u32 + 1)
 }
 
 fn not_a_leaf_or_inner(id: PageId) -> Error {
@@ -64,24 +69,22 @@ pub(crate) fn entry_key<'e, S: NodeSource + ?Sized>(
     src: &S,
     e: &'e LeafEntry,
 ) -> Result<Cow<'e, [u8]>> {
-    match (&e.key, &e.value) {
-        (Some(k), _) => Ok(Cow::Borrowed(k)),
-        (None, EntryValue::Overflow { head, value_len }) => {
-            let len = e.key_len as usize + *value_len as usize;
-            overflow::read(
-                src.store(),
-                *head,
-                len,
-                0,
-                e.key_len as usize,
-                src.page_count(),
-            )
-            .map(Cow::Owned)
-        }
-        (None, EntryValue::Inline(_)) => Err(Error::corrupted(
-            "a leaf entry has neither key nor overflow record",
-        )),
+    if let Some(k) = e.key() {
+        return Ok(Cow::Borrowed(k));
     }
+    let (head, value_len) = e
+        .overflow()
+        .ok_or_else(|| Error::corrupted("a leaf entry has neither key nor overflow record"))?;
+    let len = e.key_len as usize + value_len as usize;
+    overflow::read(
+        src.store(),
+        head,
+        len,
+        0,
+        e.key_len as usize,
+        src.page_count(),
+    )
+    .map(Cow::Owned)
 }
 
 /// The value of an entry, loading it from its overflow record if it is large.
@@ -89,24 +92,21 @@ pub(crate) fn entry_value<'e, S: NodeSource + ?Sized>(
     src: &S,
     e: &'e LeafEntry,
 ) -> Result<Cow<'e, [u8]>> {
-    match &e.value {
-        EntryValue::Inline(v) => Ok(Cow::Borrowed(v)),
-        EntryValue::Overflow { head, value_len } => {
-            let skip = if e.key.is_none() {
-                e.key_len as usize
-            } else {
-                0
-            };
+    match (e.inline_value(), e.overflow()) {
+        (Some(v), _) => Ok(Cow::Borrowed(v)),
+        (None, Some((head, value_len))) => {
+            let skip = e.overflow_skip();
             overflow::read(
                 src.store(),
-                *head,
-                skip + *value_len as usize,
+                head,
+                skip + value_len as usize,
                 skip,
-                *value_len as usize,
+                value_len as usize,
                 src.page_count(),
             )
             .map(Cow::Owned)
         }
+        (None, None) => Err(Error::internal("a leaf entry without a value")),
     }
 }
 
@@ -117,9 +117,10 @@ pub(crate) fn find_in_leaf<S: NodeSource + ?Sized>(
     hash: u64,
     key: &[u8],
 ) -> Result<std::result::Result<usize, usize>> {
-    let mut i = leaf.entries.partition_point(|e| e.hash < hash);
-    while i < leaf.entries.len() && leaf.entries[i].hash == hash {
-        match entry_key(src, &leaf.entries[i])?.as_ref().cmp(key) {
+    let entries = leaf.entries();
+    let mut i = leaf.first_at_or_after(hash);
+    while i < entries.len() && entries[i].hash == hash {
+        match entry_key(src, &entries[i])?.as_ref().cmp(key) {
             Ordering::Equal => return Ok(Ok(i)),
             Ordering::Greater => return Ok(Err(i)),
             Ordering::Less => i += 1,
@@ -150,7 +151,7 @@ pub(crate) fn lookup<S: NodeSource + ?Sized, R>(
             Node::Leaf(leaf) => {
                 return match find_in_leaf(src, leaf, hash, key)? {
                     Ok(i) => {
-                        let value = entry_value(src, &leaf.entries[i])?;
+                        let value = entry_value(src, &leaf.entries()[i])?;
                         Ok(f(Some(&value)))
                     }
                     Err(_) => Ok(f(None)),
@@ -273,7 +274,7 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
                 Ok(true)
             }
             Node::Leaf(leaf) => {
-                for e in &leaf.entries {
+                for e in leaf.entries() {
                     if let Some((h, k)) = after {
                         if e.hash < h {
                             continue;

@@ -6,7 +6,7 @@ use crate::alloc::Allocator;
 use crate::db::{Shared, WriterState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::{
-    EntryValue, InnerNode, LeafEntry, LeafNode, Node, Slot, ENTRY_HEADER_LEN, FANOUT,
+    InnerNode, LeafEntry, Node, Slot, ENTRY_HEADER_LEN, FANOUT, FULL_DEPTH, MAX_LEVEL,
 };
 use crate::overflow;
 use crate::page::{PageId, TxId, PAGE_HEADER_LEN};
@@ -315,7 +315,7 @@ impl WriteTxn {
         let Some(Node::Leaf(leaf)) = self.dirty.get_mut(&leaf_id) else {
             unreachable!()
         };
-        let old = leaf.entries.remove(index);
+        let old = leaf.remove(index);
         self.free_entry(&old)?;
         self.key_count -= 1;
         self.changed = true;
@@ -389,44 +389,26 @@ impl WriteTxn {
     /// pair is too large to sit in a leaf (more than a quarter of a page).
     fn make_entry(&mut self, hash: u64, key: &[u8], value: &[u8]) -> Result<LeafEntry> {
         let max_inline = (self.store.page_size - PAGE_HEADER_LEN) / 4;
-        let key_len = key.len() as u16;
         if ENTRY_HEADER_LEN + key.len() + value.len() <= max_inline {
-            return Ok(LeafEntry {
-                hash,
-                key: Some(key.into()),
-                key_len,
-                value: EntryValue::Inline(value.into()),
-            });
+            return Ok(LeafEntry::inline(hash, key, value));
         }
         let key_inline = ENTRY_HEADER_LEN + key.len() + 8 <= max_inline;
         let parts: &[&[u8]] = if key_inline { &[value] } else { &[key, value] };
         let store = self.store.clone();
         let head = overflow::write(&store, self.txid, parts, || self.alloc.alloc(&store))?;
-        Ok(LeafEntry {
+        Ok(LeafEntry::in_overflow(
             hash,
-            key: key_inline.then(|| key.into()),
-            key_len,
-            value: EntryValue::Overflow {
-                head,
-                value_len: value.len() as u32,
-            },
-        })
+            key,
+            key_inline,
+            head,
+            value.len() as u32,
+        ))
     }
 
     fn free_entry(&mut self, entry: &LeafEntry) -> Result<()> {
-        if let EntryValue::Overflow { head, value_len } = entry.value {
-            let skip = if entry.key.is_none() {
-                entry.key_len as usize
-            } else {
-                0
-            };
-            let pages = overflow::pages(
-                &self.store,
-                head,
-                skip + value_len as usize,
-                self.alloc.page_count,
-            )?;
-            for p in pages {
+        if let Some((head, value_len)) = entry.overflow() {
+            let len = entry.overflow_skip() + value_len as usize;
+            for p in overflow::pages(&self.store, head, len, self.alloc.page_count)? {
                 self.alloc.free(p);
             }
         }
@@ -472,7 +454,7 @@ impl WriteTxn {
             };
             let child = self.cow(slot.child)?;
             match self.dirty.get(&child) {
-                Some(Node::Inner(c)) if c.level == level + 1 && slot.depth == 8 => {}
+                Some(Node::Inner(c)) if c.level == level + 1 && slot.depth == FULL_DEPTH => {}
                 Some(Node::Leaf(_)) => {}
                 _ => {
                     return Err(Error::corrupted(format!(
@@ -502,7 +484,7 @@ impl WriteTxn {
             };
             let position = trie::find_in_leaf(self, leaf, hash, key)?;
             let old_len = match position {
-                Ok(i) => leaf.entries[i].encoded_len(),
+                Ok(i) => leaf.entries()[i].encoded_len(),
                 Err(_) => 0,
             };
             if leaf.encoded_len() - old_len + entry.encoded_len() <= page_size {
@@ -511,10 +493,10 @@ impl WriteTxn {
                 };
                 match position {
                     Ok(i) => {
-                        let old = std::mem::replace(&mut leaf.entries[i], entry);
+                        let old = leaf.replace(i, entry);
                         self.free_entry(&old)?;
                     }
-                    Err(i) => leaf.entries.insert(i, entry),
+                    Err(i) => leaf.insert(i, entry),
                 }
                 return Ok(());
             }
@@ -530,11 +512,11 @@ impl WriteTxn {
     fn split(&mut self, parent: PageId, index: usize, leaf_id: PageId) -> Result<()> {
         let inner = self.inner_mut(parent)?;
         let (level, slot) = (inner.level, inner.slots[index]);
-        if slot.depth >= 8 {
-            if level == 7 {
+        if slot.depth >= FULL_DEPTH {
+            if level == MAX_LEVEL {
                 return Err(Error::new(
                     ErrorKind::Internal,
-                    "too many keys share one 64-bit hash (odds below 2^-200 for honest keys); this leaf cannot split",
+                    "too many keys share the top 63 bits of one keyed hash (odds below 2^-200 for honest keys); this leaf cannot split",
                 ));
             }
             let child = InnerNode {
@@ -550,7 +532,7 @@ impl WriteTxn {
             self.dirty.insert(child_id, Node::Inner(child));
             self.inner_mut(parent)?.slots[index] = Slot {
                 child: child_id,
-                depth: 8,
+                depth: FULL_DEPTH,
             };
             return Ok(());
         }
@@ -561,11 +543,9 @@ impl WriteTxn {
             return Err(Error::internal("split of a non-leaf"));
         };
         let cut = leaf
-            .entries
+            .entries()
             .partition_point(|e| trie::route(e.hash, level) < mid);
-        let right = LeafNode {
-            entries: leaf.entries.split_off(cut),
-        };
+        let right = leaf.split_off(cut);
         self.dirty.insert(right_id, Node::Leaf(right));
         let depth = slot.depth + 1;
         let slots = &mut self.inner_mut(parent)?.slots;
@@ -601,7 +581,7 @@ impl WriteTxn {
                 let (grand, gindex) = path[level_index - 2];
                 self.inner_mut(grand)?.slots[gindex] = Slot {
                     child: leaf_id,
-                    depth: 8,
+                    depth: FULL_DEPTH,
                 };
                 self.dirty.remove(&parent);
                 self.alloc.free(parent);
@@ -624,18 +604,12 @@ impl WriteTxn {
             if leaf.encoded_len() + buddy_leaf.encoded_len() - PAGE_HEADER_LEN > budget {
                 return Ok(());
             }
-            let buddy_entries = buddy_leaf.entries.clone();
+            let buddy_leaf = buddy_leaf.clone();
             drop(buddy_node);
             let Some(Node::Leaf(leaf)) = self.dirty.get_mut(&leaf_id) else {
                 unreachable!()
             };
-            if buddy_start < start {
-                let mut merged = buddy_entries;
-                merged.append(&mut leaf.entries);
-                leaf.entries = merged;
-            } else {
-                leaf.entries.extend(buddy_entries);
-            }
+            leaf.join(&buddy_leaf, buddy_start < start);
             self.dirty.remove(&buddy.child);
             self.alloc.free(buddy.child);
             let lo = start.min(buddy_start);
