@@ -67,9 +67,12 @@ final class _Calls {
   /// Copies [a] (and [b] right after it) into the input buffer.
   Pointer<Uint8> _in(Uint8List a, [Uint8List? b]) {
     final n = a.length + (b?.length ?? 0);
-    if (n > _input.capacity) {
+    // Grow for a large argument; shrink back after one, so a single 64 MiB
+    // value does not pin 64 MiB for the life of the isolate.
+    final shrink = _input.capacity > _keepBufferLimit && n <= _keepBufferLimit;
+    if (n > _input.capacity || shrink) {
       _input.release();
-      _input = _Block(n);
+      _input = _Block(n < 4096 ? 4096 : n);
     }
     final view = _input.pointer.asTypedList(_input.capacity);
     view.setRange(0, a.length, a);
@@ -281,9 +284,6 @@ final class _Calls {
       _done(block);
     }
   }
-
-  void cursorClose(int cursor) =>
-      _checkPlain(bindings.nookCursorClose(cursor));
 }
 
 /// The bytes of a key: a `String` (UTF-8) or bytes.

@@ -10,7 +10,7 @@ part of 'database.dart';
 /// never a [Nook] or a native pointer. Byte results travel back as
 /// [TransferableTypedData], which is moved rather than copied.
 final class _Worker {
-  _Worker._(this._commands, this._replies, this._exits);
+  _Worker._(this._commands, this._replies);
 
   static Future<_Worker>? _starting;
 
@@ -20,7 +20,6 @@ final class _Worker {
 
   final SendPort _commands;
   final RawReceivePort _replies;
-  final RawReceivePort _exits;
   final Map<int, (Completer<Object?>, Object)> _pending = {};
   int _nextId = 0;
   bool _dead = false;
@@ -54,7 +53,7 @@ final class _Worker {
       final commands = await ready.future;
       // When this isolate exits (or is hot-restarted), the worker exits too.
       Isolate.current.addOnExitListener(commands, response: null);
-      worker = _Worker._(commands, replies, exits);
+      worker = _Worker._(commands, replies);
       replies.keepIsolateAlive = false;
       return worker;
     } on Object {

@@ -97,8 +97,12 @@ Uint8List bytesArg(String arg) {
       int.parse(hex.substring(i, i + 2), radix: 16),
   ];
   final out = Uint8List(unit.length * times);
-  for (var t = 0; t < times; t++) {
-    out.setRange(t * unit.length, (t + 1) * unit.length, unit);
+  if (unit.length == 1) {
+    out.fillRange(0, out.length, unit[0]);
+  } else {
+    for (var t = 0; t < times; t++) {
+      out.setRange(t * unit.length, (t + 1) * unit.length, unit);
+    }
   }
   return out;
 }
