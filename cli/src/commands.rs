@@ -196,6 +196,13 @@ impl Session {
                 )
             }
             Command::Stats => {
+                // The engine's stats reads the writer's state, which an open
+                // write transaction holds: asking would wait for ever.
+                if let Some(Txn::Write(_)) = self.txn {
+                    return Err(CliError::usage(
+                        "stats cannot run inside a write transaction; commit or rollback first",
+                    ));
+                }
                 let s = self.db.stats()?;
                 let rows = [
                     ("key_count", s.key_count),
@@ -367,8 +374,9 @@ impl Session {
         };
         let report = transfer::import(&self.db, records.as_mut(), batch_size, &progress)?;
         progress.finish();
+        let plural = if report.batches == 1 { "" } else { "s" };
         eprintln!(
-            "imported {} rows in {} transactions",
+            "imported {} rows in {} transaction{plural}",
             report.rows, report.batches
         );
         self.ok(out)

@@ -52,6 +52,11 @@ fn run() -> i32 {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             match unknown_command(&e) {
+                // `nook DB help [COMMAND]` works as well as `nook help`.
+                Some(word) if word == "help" => {
+                    let position = argv.iter().position(|a| a == "help").unwrap_or(0);
+                    return help(argv.get(position + 1).and_then(|a| a.to_str()));
+                }
                 Some(word) => eprintln!("error[USAGE]: unknown command {word:?}; run nook --help for the list of commands"),
                 None => eprint!("{}", e.to_string().replacen("error: ", "error[USAGE]: ", 1)),
             }

@@ -92,11 +92,11 @@ fn commands_that_cannot_run_in_batch_mode_say_why() {
     let db = s.db();
     let r = run_with(
         &[&db],
-        "put a -\nimport -\nfrob\nget\nbegin\nimport x.jsonl\ncompact\ncheck\nrollback\n",
+        "put a -\nimport -\nfrob\nget\nbegin\nimport x.jsonl\ncompact\ncheck\nstats\nbackup b.nook\nrollback\n",
     );
     assert_eq!(r.code, 2);
     let errors: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(errors.len(), 7, "{r:?}");
+    assert_eq!(errors.len(), 9, "{r:?}");
     assert!(
         errors.iter().all(|l| l.starts_with("error[USAGE]: line ")),
         "{r:?}"
