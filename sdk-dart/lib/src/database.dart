@@ -335,7 +335,8 @@ final class Nook implements Finalizable {
 
   /// Begins the write transaction (one at a time per database, waiting up to
   /// the busy timeout for another writer); finish it with [WriteTxn.commit]
-  /// or [WriteTxn.rollback]. Prefer [write].
+  /// or [WriteTxn.rollback]. Prefer [write]: until it is finished, every other
+  /// write through this object fails with [BusyException].
   WriteTxn beginWrite() {
     final txn = WriteTxn._(this, _calls.beginWrite(_writeH));
     _activeWrite = txn;

@@ -53,9 +53,10 @@ final class _Worker {
       final commands = await ready.future;
       // When this isolate exits (or is hot-restarted), the worker exits too.
       Isolate.current.addOnExitListener(commands, response: null);
-      worker = _Worker._(commands, replies);
+      final created = _Worker._(commands, replies);
+      worker = created;
       replies.keepIsolateAlive = false;
-      return worker;
+      return created;
     } on Object {
       _starting = null;
       replies.close();
