@@ -44,7 +44,8 @@ final class CborTag {
       other is CborTag && other.tag == tag && cborDeepEquals(other.value, value);
 
   @override
-  int get hashCode => Object.hash(tag, value is List || value is Map ? 0 : value);
+  int get hashCode => Object.hash(
+      tag, value is List<Object?> || value is Map<Object?, Object?> ? 0 : value);
 
   @override
   String toString() => 'CborTag($tag, $value)';
@@ -100,8 +101,9 @@ Object? cborDecode(Uint8List bytes) {
   return value;
 }
 
-/// Deep equality over decoded values: lists, maps and byte strings compare by
-/// content, doubles by bits (so NaN equals NaN and -0.0 differs from 0.0).
+/// Deep equality over decoded values: lists, maps (in any key order) and byte
+/// strings compare by content, doubles by bits (so NaN equals NaN and -0.0
+/// differs from 0.0).
 bool cborDeepEquals(Object? a, Object? b) {
   if (a is double && b is double) {
     return _doubleBits(a) == _doubleBits(b) || (a.isNaN && b.isNaN);
@@ -113,20 +115,20 @@ bool cborDeepEquals(Object? a, Object? b) {
     }
     return true;
   }
-  if (a is List && b is List) {
+  if (a is List<Object?> && b is List<Object?>) {
     if (a is Uint8List || b is Uint8List || a.length != b.length) return false;
     for (var i = 0; i < a.length; i++) {
       if (!cborDeepEquals(a[i], b[i])) return false;
     }
     return true;
   }
-  if (a is Map && b is Map) {
+  if (a is Map<Object?, Object?> && b is Map<Object?, Object?>) {
+    // Order-independent: a map read back is in canonical key order, which
+    // need not be the order the map was built in.
     if (a.length != b.length) return false;
-    final ea = a.entries.toList();
-    final eb = b.entries.toList();
-    for (var i = 0; i < ea.length; i++) {
-      if (!cborDeepEquals(ea[i].key, eb[i].key) ||
-          !cborDeepEquals(ea[i].value, eb[i].value)) {
+    for (final ea in a.entries) {
+      final match = b.entries.where((eb) => cborDeepEquals(ea.key, eb.key));
+      if (match.isEmpty || !cborDeepEquals(ea.value, match.first.value)) {
         return false;
       }
     }

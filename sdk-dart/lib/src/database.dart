@@ -292,7 +292,7 @@ final class Nook implements Finalizable {
     final txn = beginRead();
     try {
       final result = body(txn);
-      _refuseAsync(result is Future);
+      _refuseAsync(result is Future<Object?>);
       return result;
     } finally {
       if (txn.isOpen) txn.end();
@@ -307,7 +307,7 @@ final class Nook implements Finalizable {
     final txn = beginWrite();
     try {
       final result = body(txn);
-      _refuseAsync(result is Future);
+      _refuseAsync(result is Future<Object?>);
       txn.commit();
       return result;
     } finally {
