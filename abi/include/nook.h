@@ -363,13 +363,13 @@ int32_t nook_txn_commit(uint64_t txn, uint64_t *error);
 int32_t nook_txn_rollback(uint64_t txn);
 
 // Opens a cursor over the pairs whose key starts with `prefix` (`prefix_len`
-// 0: every pair) and writes its CURSOR handle to `*cursor`. On a DATABASE
+// 0: every pair; longer than 4096 bytes: no pair) and writes its CURSOR
+// handle to `*cursor`. On a DATABASE
 // target the cursor reads a snapshot taken now; on a TRANSACTION target it
 // reads the transaction (closed with it). Pairs come in no particular order;
 // each pair of the snapshot comes exactly once.
 //
-// Statuses: OK; INVALID_ARGUMENT; KEY_TOO_LARGE (prefix longer than 4096
-// bytes); INVALID_HANDLE; CLOSED; IO; INTERNAL.
+// Statuses: OK; INVALID_ARGUMENT; INVALID_HANDLE; CLOSED; IO; INTERNAL.
 int32_t nook_cursor_open(uint64_t target, const uint8_t *prefix, size_t prefix_len, uint64_t *cursor, uint64_t *error);
 
 // Packs the next pairs of `cursor` into `buf` (capacity `cap`) as records

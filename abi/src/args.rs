@@ -37,12 +37,19 @@ pub(crate) unsafe fn bytes<'a>(
     Ok(std::slice::from_raw_parts(ptr, len))
 }
 
-/// A key. Its length is checked against the limit before the memory is read;
-/// the engine checks the rest (an empty key is INVALID_ARGUMENT).
+/// A key: 1 to 4096 bytes. The length is checked before the memory is read
+/// and before the value is looked at, in the engine's order (empty key, then
+/// key too large, then the value), so every front end reports the same status
+/// for an argument list with several faults.
 ///
 /// # Safety
 /// As [`bytes`].
 pub(crate) unsafe fn key<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Failure> {
+    if len == 0 {
+        return Err(Failure::invalid_argument(
+            "the key is empty (key_len is 0); keys must be 1 to 4096 bytes",
+        ));
+    }
     if len > MAX_KEY_LEN {
         return Err(Failure::new(
             codes::NOOK_KEY_TOO_LARGE,
@@ -52,18 +59,22 @@ pub(crate) unsafe fn key<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Fai
     bytes(ptr, len, "key")
 }
 
-/// A key prefix for a cursor: empty (all pairs) up to the longest key.
+/// A key prefix for a cursor: empty means every pair. `None` when it is longer
+/// than the longest key, so that no key can match: the cursor is empty (as in
+/// the engine), and such a prefix is never read.
 ///
 /// # Safety
 /// As [`bytes`].
-pub(crate) unsafe fn prefix<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Failure> {
+pub(crate) unsafe fn prefix<'a>(ptr: *const u8, len: usize) -> Result<Option<&'a [u8]>, Failure> {
     if len > MAX_KEY_LEN {
-        return Err(Failure::new(
-            codes::NOOK_KEY_TOO_LARGE,
-            format!("prefix_len is {len}; a prefix may be at most {MAX_KEY_LEN} bytes (the longest key)"),
-        ));
+        if ptr.is_null() {
+            return Err(Failure::invalid_argument(format!(
+                "prefix is NULL but prefix_len is {len}"
+            )));
+        }
+        return Ok(None);
     }
-    bytes(ptr, len, "prefix")
+    bytes(ptr, len, "prefix").map(Some)
 }
 
 /// A CBOR value. Its length is checked against the limit before the memory is
@@ -165,7 +176,14 @@ mod tests {
                 value(p, usize::MAX).unwrap_err().code,
                 codes::NOOK_VALUE_TOO_LARGE
             );
-            assert_eq!(prefix(p, 4097).unwrap_err().code, codes::NOOK_KEY_TOO_LARGE);
+            assert!(
+                prefix(p, usize::MAX).unwrap().is_none(),
+                "longer than any key: matches nothing"
+            );
+            assert_eq!(
+                prefix(std::ptr::null(), 4097).unwrap_err().code,
+                codes::NOOK_INVALID_ARGUMENT
+            );
             assert_eq!(
                 path(p, usize::MAX, "path").unwrap_err().code,
                 codes::NOOK_INVALID_ARGUMENT

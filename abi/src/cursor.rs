@@ -20,13 +20,13 @@ pub const NOOK_RECORD_HEADER_LEN: usize = 8;
 const FETCH_PAIRS: usize = 256;
 
 /// Opens a cursor over the pairs whose key starts with `prefix` (`prefix_len`
-/// 0: every pair) and writes its CURSOR handle to `*cursor`. On a DATABASE
+/// 0: every pair; longer than 4096 bytes: no pair) and writes its CURSOR
+/// handle to `*cursor`. On a DATABASE
 /// target the cursor reads a snapshot taken now; on a TRANSACTION target it
 /// reads the transaction (closed with it). Pairs come in no particular order;
 /// each pair of the snapshot comes exactly once.
 ///
-/// Statuses: OK; INVALID_ARGUMENT; KEY_TOO_LARGE (prefix longer than 4096
-/// bytes); INVALID_HANDLE; CLOSED; IO; INTERNAL.
+/// Statuses: OK; INVALID_ARGUMENT; INVALID_HANDLE; CLOSED; IO; INTERNAL.
 #[no_mangle]
 pub unsafe extern "C" fn nook_cursor_open(
     target: u64,
@@ -41,8 +41,9 @@ pub unsafe extern "C" fn nook_cursor_open(
         let state = |snapshot| {
             Mutex::new(CursorState {
                 snapshot,
-                position: engine::Cursor::new(prefix),
+                position: engine::Cursor::new(prefix.unwrap_or_default()),
                 pending: VecDeque::new(),
+                matches_nothing: prefix.is_none(),
             })
         };
         let handle = match Target::get(target)? {
@@ -70,6 +71,9 @@ pub unsafe extern "C" fn nook_cursor_open(
 /// Refills `state.pending` from the engine when it is empty; leaves it empty
 /// only at the end of the scan.
 fn refill(source: &Source, state: &mut CursorState) -> Result<(), Failure> {
+    if state.matches_nothing {
+        return Ok(());
+    }
     while state.pending.is_empty() && !state.position.is_done() {
         let mut out = Vec::new();
         match (source, &state.snapshot) {

@@ -242,6 +242,8 @@ pub(crate) struct CursorState {
     pub position: engine::Cursor,
     /// Pairs fetched from the engine but not yet handed to the caller.
     pub pending: VecDeque<(Vec<u8>, Vec<u8>)>,
+    /// The prefix is longer than any key: the cursor returns nothing.
+    pub matches_nothing: bool,
 }
 
 /// Closes the object named by `handle` (of one of the `expected` kinds):
