@@ -106,6 +106,7 @@ pub enum Command {
         after_help = "Examples:\n  get user:1\n  get user:1 --format pretty\n  get 00ff --hex-key --format hex"
     )]
     Get {
+        /// The key: text, or hex with --hex-key
         #[arg(allow_hyphen_values = true)]
         key: String,
     },
@@ -115,36 +116,44 @@ pub enum Command {
         Examples:\n  put user:1 {\"name\": \"Ada\", \"tags\": [\"math\"]}\n  put counter 18446744073709551615\n  put blob 43010203 --cbor-hex"
     )]
     Put {
+        /// The key: text, or hex with --hex-key
         #[arg(allow_hyphen_values = true)]
         key: String,
+        /// JSON (hex CBOR with --cbor-hex); on the command line - reads stdin, @FILE a file
         #[arg(allow_hyphen_values = true)]
         value: String,
     },
     /// Store VALUE under KEY only if KEY is absent (ALREADY_EXISTS otherwise)
     #[command(after_help = "Examples:\n  insert user:2 {\"name\": \"Grace\"}")]
     Insert {
+        /// The key: text, or hex with --hex-key
         #[arg(allow_hyphen_values = true)]
         key: String,
+        /// JSON (hex CBOR with --cbor-hex); on the command line - reads stdin, @FILE a file
         #[arg(allow_hyphen_values = true)]
         value: String,
     },
     /// Replace the value of KEY only if KEY is present (NOT_FOUND otherwise)
     #[command(after_help = "Examples:\n  update user:2 {\"name\": \"Grace Hopper\"}")]
     Update {
+        /// The key: text, or hex with --hex-key
         #[arg(allow_hyphen_values = true)]
         key: String,
+        /// JSON (hex CBOR with --cbor-hex); on the command line - reads stdin, @FILE a file
         #[arg(allow_hyphen_values = true)]
         value: String,
     },
     /// Remove KEY (NOT_FOUND if absent)
     #[command(after_help = "Examples:\n  delete user:2")]
     Delete {
+        /// The key: text, or hex with --hex-key
         #[arg(allow_hyphen_values = true)]
         key: String,
     },
     /// Print true if KEY is present, false if not
     #[command(after_help = "Examples:\n  exists user:1")]
     Exists {
+        /// The key: text, or hex with --hex-key
         #[arg(allow_hyphen_values = true)]
         key: String,
     },
@@ -259,6 +268,7 @@ pub enum ReplCommand {
     Exit,
     /// Print TEXT (the rest of the line), e.g. to mark places in batch output
     Echo {
+        /// The text to print
         #[arg(allow_hyphen_values = true)]
         text: Option<String>,
     },

@@ -1,6 +1,7 @@
 //! The syntax of a REPL or batch-mode line, shared by both.
 //!
-//! A line is a command word and its arguments separated by spaces. A key with
+//! A line is a command word and its arguments separated by spaces; a line
+//! whose first word starts with `#` is a comment. A key with
 //! spaces is written as a JSON string (`get "my key"`) or in single quotes.
 //! For `put`, `insert` and `update` the value is the rest of the line after
 //! the key, taken as is (so JSON needs no quoting), and [`needs_more`] tells
@@ -80,7 +81,7 @@ fn string_end(text: &str) -> Option<usize> {
 /// Splits a line into clap words, keeping a rest-of-line value whole.
 pub fn split(line: &str) -> CliResult<Vec<String>> {
     let (command, mut rest) = first_word(line);
-    if command.is_empty() {
+    if command.is_empty() || command.starts_with('#') {
         return Ok(Vec::new());
     }
     let mut words = vec![command.to_string()];
@@ -207,6 +208,7 @@ mod tests {
         assert_eq!(split("get \"\"").unwrap(), ["get", ""]);
         assert!(split("get \"abc").is_err());
         assert!(split("").unwrap().is_empty());
+        assert!(split("  # a comment").unwrap().is_empty());
     }
 
     #[test]
