@@ -1,5 +1,6 @@
 import 'dart:convert';
 import 'dart:io';
+import 'dart:isolate';
 import 'dart:typed_data';
 
 import 'package:nook/nook.dart';
@@ -469,5 +470,28 @@ void main() {
       expect(() => Nook.memory(libraryPath: '/no/such/libnook.so'),
           throwsNook<InvalidArgumentException>('INVALID_ARGUMENT'));
     });
+
+    // Fresh isolates: no library is loaded there yet.
+    test('a libraryPath that does not exist is INVALID_ARGUMENT', () async {
+      expect(await Isolate.run(() => _openWith('/no/such/libnook.so')),
+          'INVALID_ARGUMENT');
+    });
+
+    test('a library that is not libnook is INCOMPATIBLE', () async {
+      final foreign =
+          Platform.isMacOS ? '/usr/lib/libSystem.B.dylib' : 'libc.so.6';
+      expect(await Isolate.run(() => _openWith(foreign)), 'INCOMPATIBLE');
+    }, testOn: 'linux || mac-os');
   });
+}
+
+/// Opens a memory database with [libraryPath] and returns the error NAME (or
+/// `OK`); runs in a fresh isolate.
+String _openWith(String libraryPath) {
+  try {
+    Nook.memory(libraryPath: libraryPath).close();
+    return 'OK';
+  } on NookException catch (e) {
+    return e.name;
+  }
 }
