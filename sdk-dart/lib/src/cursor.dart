@@ -105,12 +105,13 @@ final class _Cursor implements Iterator<NookEntry>, Finalizable, _Child {
         return false;
       }
     }
-    final keyLen = _view.getUint32(_pos, Endian.little);
-    final valueLen = _view.getUint32(_pos + 4, Endian.little);
+    final truncated = _pos + nookRecordHeaderLen > _batch.length;
+    final keyLen = truncated ? 0 : _view.getUint32(_pos, Endian.little);
+    final valueLen = truncated ? 0 : _view.getUint32(_pos + 4, Endian.little);
     final keyAt = _pos + nookRecordHeaderLen;
     final valueAt = keyAt + keyLen;
     _pos = valueAt + valueLen;
-    if (_pos > _batch.length) {
+    if (truncated || _pos > _batch.length) {
       _close();
       throw const InternalException(
           'nook_cursor_next returned a truncated record; this is a bug in '
