@@ -2,7 +2,6 @@ package nook
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
 )
 
@@ -21,10 +20,6 @@ type DB struct {
 	path string // "" for an in-memory database
 
 	batch batcher
-
-	// txs tracks open transactions so that Close can end them.
-	txMu sync.Mutex
-	txs  map[*Tx]struct{}
 }
 
 // Open opens the database file at path, creating it unless MustExist or
@@ -70,7 +65,7 @@ func OpenMemory(opts ...Option) (*DB, error) {
 }
 
 func newDB(h uint64, path string) *DB {
-	db := &DB{path: path, txs: map[*Tx]struct{}{}}
+	db := &DB{path: path}
 	db.h.Store(h)
 	db.batch.init(db)
 	runtime.SetFinalizer(db, (*DB).finalize)
@@ -97,13 +92,8 @@ func (db *DB) Close() error {
 		return nil
 	}
 	runtime.SetFinalizer(db, nil)
-	db.txMu.Lock()
-	txs := db.txs
-	db.txs = nil
-	db.txMu.Unlock()
-	for tx := range txs {
-		tx.end(false)
-	}
+	// The library ends the database's transactions and cursors with it;
+	// their handles then fail, which Tx reports as ErrClosed.
 	return nativeClose(h)
 }
 

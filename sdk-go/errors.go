@@ -1,6 +1,7 @@
 package nook
 
 //go:generate go run ./internal/cmd/generrors -in ../spec/errors.toml -out errors_gen.go
+//go:generate go run ./internal/cmd/syncheader -in ../abi/include/nook.h -out include/nook.h
 
 import "fmt"
 

@@ -1,3 +1,5 @@
+//go:build !cgo
+
 package nook
 
 import "runtime"
@@ -33,6 +35,6 @@ func nativeCheck(uint64) (CheckReport, error)           { return CheckReport{}, 
 func nativeStats(uint64) (Stats, error)                 { return Stats{}, errNoCgo() }
 func nativeCompact(uint64) (CompactReport, error)       { return CompactReport{}, errNoCgo() }
 func nativeBackup(uint64, string) error                 { return errNoCgo() }
-func nativeCursorNext(uint64, int) ([][]byte, [][]byte, bool, error) {
+func nativeCursorNext(uint64, *[]byte) ([][]byte, [][]byte, bool, error) {
 	return nil, nil, false, errNoCgo()
 }

@@ -1,5 +1,7 @@
 package nook
 
+import "time"
+
 // Option configures Open. The defaults: create the file if absent, read-write,
 // every commit durable (fsync) before it returns, a 64 MiB page cache.
 type Option func(*options)
@@ -9,10 +11,16 @@ type options struct {
 	readOnly   bool
 	relaxed    bool
 	cacheBytes uint64 // 0: the library's default
+	// busyTimeoutMs is how long a writer waits for the writer slot;
+	// waitForever (the ABI's NOOK_WAIT_FOREVER) never gives up.
+	busyTimeoutMs uint32
 }
 
+// waitForever is NOOK_WAIT_FOREVER: wait for the writer slot without limit.
+const waitForever = ^uint32(0)
+
 func defaultOptions() options {
-	return options{create: true}
+	return options{create: true, busyTimeoutMs: waitForever}
 }
 
 // MustExist makes Open fail with ErrNotFound when the file does not exist,
@@ -36,6 +44,27 @@ func CacheSize(bytes int) Option {
 	return func(o *options) {
 		if bytes > 0 {
 			o.cacheBytes = uint64(bytes)
+		}
+	}
+}
+
+// BusyTimeout bounds how long a write (a Write or Begin(true) transaction,
+// or an auto-commit Put, Delete, ...) waits while another write transaction
+// of this database is open; past it the write fails with ErrBusy. By default
+// writers wait as long as it takes, like a sync.Mutex: then a goroutine that
+// holds a write transaction and calls db.Put waits for itself forever, which
+// a timeout turns into an ErrBusy naming the problem. A zero or negative d
+// fails at once when the slot is taken.
+func BusyTimeout(d time.Duration) Option {
+	return func(o *options) {
+		ms := d.Milliseconds()
+		switch {
+		case ms <= 0:
+			o.busyTimeoutMs = 0
+		case ms >= int64(waitForever):
+			o.busyTimeoutMs = waitForever - 1
+		default:
+			o.busyTimeoutMs = uint32(ms)
 		}
 	}
 }

@@ -3,11 +3,15 @@ package nook
 import (
 	"iter"
 	"runtime"
+	"sync"
 )
 
-// scanBatchPairs is how many pairs one cgo call fetches at most. Larger
-// batches cut crossings; 256 keeps the transient copy small.
-const scanBatchPairs = 256
+// scanBufferSize is the buffer one cgo call fills with pairs (as many as
+// fit; grown for a single larger pair). 64 KiB cuts crossings to one per
+// few hundred small pairs while keeping the transient copy small.
+const scanBufferSize = 64 << 10
+
+var scanBuffers = sync.Pool{New: func() any { b := make([]byte, scanBufferSize); return &b }}
 
 // Scan is an iteration over the pairs of one snapshot, all of them or those
 // whose key starts with a prefix, in no particular order (the index is a hash
@@ -76,8 +80,10 @@ func (s *Scan) All() iter.Seq2[[]byte, []byte] {
 			return
 		}
 		defer nativeCursorClose(cur)
+		scratch := scanBuffers.Get().(*[]byte)
+		defer scanBuffers.Put(scratch)
 		for {
-			keys, values, done, err := nativeCursorNext(cur, scanBatchPairs)
+			keys, values, done, err := nativeCursorNext(cur, scratch)
 			runtime.KeepAlive(tx)
 			if err != nil {
 				s.err = tx.txErr(err)

@@ -1,6 +1,7 @@
 package nook
 
 import (
+	"errors"
 	"runtime"
 	"sync/atomic"
 )
@@ -40,14 +41,6 @@ func (db *DB) Begin(writable bool) (*Tx, error) {
 	}
 	tx := &Tx{db: db, writable: writable}
 	tx.h.Store(th)
-	db.txMu.Lock()
-	if db.txs == nil { // Close ran meanwhile
-		db.txMu.Unlock()
-		_ = nativeEnd(th, writable, false)
-		return nil, errClosedDB()
-	}
-	db.txs[tx] = struct{}{}
-	db.txMu.Unlock()
 	runtime.SetFinalizer(tx, (*Tx).finalize)
 	return tx, nil
 }
@@ -129,14 +122,11 @@ func (tx *Tx) end(commit bool) error {
 		return errClosedTx()
 	}
 	runtime.SetFinalizer(tx, nil)
-	db := tx.db
-	db.txMu.Lock()
-	if db.txs != nil {
-		delete(db.txs, tx)
+	err := tx.txErr(nativeEnd(h, tx.writable, commit))
+	if !commit && errors.Is(err, ErrClosed) {
+		return nil // ending a transaction its database's Close already ended
 	}
-	db.txMu.Unlock()
-	err := nativeEnd(h, tx.writable, commit)
-	return db.closedAware(err)
+	return err
 }
 
 func errClosedTx() error {
@@ -150,10 +140,10 @@ func (tx *Tx) target() (target, error) {
 	return target{}, errClosedTx()
 }
 
-// txErr maps the ABI's INVALID_HANDLE for a transaction ended during the call
-// to ErrClosed.
+// txErr maps the ABI's INVALID_HANDLE for a transaction that was ended (by
+// another goroutine, or by its database's Close) to ErrClosed.
 func (tx *Tx) txErr(err error) error {
-	if err != nil && tx.h.Load() == 0 {
+	if err != nil && (tx.h.Load() == 0 || tx.db.h.Load() == 0) {
 		if e, ok := err.(*Error); ok && e.Code == CodeInvalidHandle {
 			return errClosedTx()
 		}
@@ -260,4 +250,20 @@ func (tx *Tx) Delete(key []byte) (bool, error) {
 	existed, err := nativeDelete(t, key)
 	runtime.KeepAlive(tx)
 	return existed, tx.txErr(err)
+}
+
+// Apply adds every operation of b to the write transaction, atomically: all
+// of them or, if one is invalid, none.
+func (tx *Tx) Apply(b *WriteBatch) error {
+	t, err := tx.target()
+	if err != nil {
+		return err
+	}
+	if !tx.writable {
+		return errorf(CodeReadOnly, "apply in a read transaction; use Write or Begin(true) to write")
+	}
+	err = nativeApply(t.h, b)
+	runtime.KeepAlive(tx)
+	runtime.KeepAlive(b)
+	return tx.txErr(err)
 }
