@@ -21,13 +21,24 @@ pub fn run(session: &mut Session, input: impl BufRead, out: &mut dyn Write, bail
     };
     let mut pending = String::new();
     let mut start_line = 0;
-    for (index, read) in input.lines().enumerate() {
-        let text = match read {
-            Ok(text) => text,
+    for (index, read) in input.split(b'\n').enumerate() {
+        let bytes = match read {
+            Ok(bytes) => bytes,
             Err(e) => {
                 report(&CliError::io("reading commands from stdin", e), out);
                 return first_error.unwrap_or(0);
             }
+        };
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            let e = CliError::invalid_argument(
+                "the line is not valid UTF-8; write binary keys with --hex-key",
+            );
+            report(&e.context(format!("line {}", index + 1)), out);
+            if bail {
+                break;
+            }
+            continue;
         };
         if pending.is_empty() {
             let trimmed = text.trim();
@@ -38,7 +49,7 @@ pub fn run(session: &mut Session, input: impl BufRead, out: &mut dyn Write, bail
         } else {
             pending.push('\n');
         }
-        pending.push_str(&text);
+        pending.push_str(text);
         if line::needs_more(&pending) {
             continue;
         }

@@ -144,3 +144,18 @@ fn hex_keys_and_cbor_values_in_batch_mode() {
         "{r:?}"
     );
 }
+
+#[test]
+fn crlf_line_ends_and_invalid_utf8_lines() {
+    let s = Scratch::new();
+    let db = s.db();
+    let mut input = b"put a 1\r\nget a\r\nput \xff 2\nget a\n".to_vec();
+    input.extend_from_slice(b"count\n");
+    let r = run_bytes(&[&db], &input);
+    assert_eq!(r.lines(), ["OK", "1", "1", "1"]);
+    r.fails(13, "INVALID_ARGUMENT");
+    assert!(
+        r.stderr.contains("line 3: the line is not valid UTF-8"),
+        "{r:?}"
+    );
+}

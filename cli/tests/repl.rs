@@ -144,3 +144,25 @@ fn ctrl_c_cancels_the_line_and_errors_keep_the_repl_going() {
     p.send_control('d').unwrap();
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn long_work_shows_a_progress_bar_on_a_terminal() {
+    let s = Scratch::new();
+    let db = s.db();
+    let file = s.path("rows.jsonl");
+    let rows: String = (0..3000)
+        .map(|i| format!("{{\"key\":\"k{i}\",\"value\":{i}}}\n"))
+        .collect();
+    write(&file, rows);
+    let mut cmd = std::process::Command::new(NOOK);
+    cmd.args([db.as_str(), "import", file.as_str(), "--batch-size", "100"])
+        .env("NOOK_HISTORY", "")
+        .env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("importing [").unwrap();
+    p.exp_string("imported 3000 rows in 30 transactions")
+        .unwrap();
+    p.exp_eof().unwrap();
+    // Piped, the same import prints only its summary (see tests/transfer.rs).
+    assert_eq!(run(&[&db, "count"]).ok(), "3000");
+}

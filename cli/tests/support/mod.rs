@@ -49,6 +49,11 @@ pub fn command() -> Command {
 
 /// Runs `nook ARGS` with `stdin` as input.
 pub fn run_with(args: &[&str], stdin: &str) -> Run {
+    run_bytes(args, stdin.as_bytes())
+}
+
+/// Runs `nook ARGS` with the bytes `stdin` as input.
+pub fn run_bytes(args: &[&str], stdin: &[u8]) -> Run {
     let mut child = command()
         .args(args)
         .stdin(Stdio::piped())
@@ -57,7 +62,7 @@ pub fn run_with(args: &[&str], stdin: &str) -> Run {
         .spawn()
         .expect("run nook");
     let mut input = child.stdin.take().unwrap();
-    let data = stdin.as_bytes().to_vec();
+    let data = stdin.to_vec();
     let writer = std::thread::spawn(move || {
         let _ = input.write_all(&data);
     });
