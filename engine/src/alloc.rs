@@ -107,6 +107,11 @@ impl Allocator {
         }
     }
 
+    /// Whether this transaction allocated `id` and still uses it.
+    pub fn is_fresh(&self, id: PageId) -> bool {
+        self.fresh.contains(&id)
+    }
+
     /// How many pages this transaction allocated and then stopped using.
     pub fn unused_fresh(&self) -> usize {
         self.txn_free.len()

@@ -78,7 +78,7 @@ impl Drop for Shared {
 pub(crate) fn make_durable(state: &mut WriterState) -> Result<()> {
     let ps = state.store.page_size;
     state.store.sync()?;
-    let image = state.meta.encode(ps);
+    let image = state.meta.encode(ps, &[]);
     let result = state
         .store
         .write_raw(MetaPage::slot(state.meta.txid) * ps as u64, &image)
@@ -455,6 +455,7 @@ impl Database {
             key_count: meta.key_count,
             dirty: Default::default(),
             changed: false,
+            overflow_written: Vec::new(),
         })
     }
 

@@ -166,7 +166,7 @@ fn initial_image(page_size: u32) -> io::Result<Vec<u8>> {
     };
     let mut image = vec![0u8; 5 * ps];
     image[..FILE_HEADER_LEN].copy_from_slice(&header.encode());
-    image[ps..2 * ps].copy_from_slice(&meta.encode(ps));
+    image[ps..2 * ps].copy_from_slice(&meta.encode(ps, &[]));
     let inner = Node::Inner(InnerNode {
         level: 0,
         slots: Box::new(
@@ -183,6 +183,36 @@ fn initial_image(page_size: u32) -> io::Result<Vec<u8>> {
     image[3 * ps..4 * ps].copy_from_slice(&encode(&inner, root)?);
     image[4 * ps..5 * ps].copy_from_slice(&encode(&Node::Leaf(LeafNode::default()), leaf)?);
     Ok(image)
+}
+
+/// A commit made durable by one fsync lists the pages it wrote; if any of
+/// them did not reach the disk intact, the commit did not happen.
+fn verify_manifest(
+    backend: &dyn StorageBackend,
+    meta_page: &[u8],
+    meta: &MetaPage,
+    ps: usize,
+) -> Result<()> {
+    let mut buf = vec![0u8; ps];
+    for (id, sum) in MetaPage::manifest(meta_page)? {
+        if id < page::FIRST_DATA_PAGE || id >= meta.page_count {
+            return Err(Error::corrupted(format!(
+                "commit {} lists page {id}, outside the database",
+                meta.txid
+            )));
+        }
+        match backend.read_at(id * ps as u64, &mut buf) {
+            Ok(()) => page::verify_manifest_entry(&buf, id, sum)?,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                return Err(Error::corrupted(format!(
+                    "commit {} lists page {id}, past the end of the file",
+                    meta.txid
+                )))
+            }
+            Err(e) => return Err(Error::io("verifying the last commit", e)),
+        }
+    }
+    Ok(())
 }
 
 /// Opens the database in `backend` (initialising it when empty and allowed).
@@ -241,20 +271,21 @@ pub(crate) fn open_backend(
             "the file is truncated: its commit slots are missing",
         ));
     }
-    let mut best: Option<MetaPage> = None;
+    let mut valid = Vec::new();
     let mut why = Vec::new();
     for slot in [1u64, 2] {
         let mut buf = vec![0u8; ps];
         backend
             .read_at(slot * ps as u64, &mut buf)
             .map_err(io_err("reading a meta page"))?;
-        match MetaPage::decode(&buf, slot) {
-            Ok(m) if best.is_none_or(|b| m.txid > b.txid) => best = Some(m),
-            Ok(_) => {}
+        let checked = MetaPage::decode(&buf, slot)
+            .and_then(|m| verify_manifest(&*backend, &buf, &m, ps).map(|()| m));
+        match checked {
+            Ok(m) => valid.push(m),
             Err(e) => why.push(e.message().to_string()),
         }
     }
-    let meta = best.ok_or_else(|| {
+    let meta = valid.into_iter().max_by_key(|m| m.txid).ok_or_else(|| {
         Error::corrupted(format!(
             "both commit slots are damaged ({})",
             why.join("; ")

@@ -24,12 +24,15 @@ fn ids_per_index(page_size: usize) -> usize {
 }
 
 /// Writes a record made of `parts` (concatenated) into freshly allocated pages
-/// and returns the id of its first index page. `alloc` hands out free pages.
+/// and returns the id of its first index page. `alloc` hands out free pages;
+/// the pages written and their checksums are added to `written` (a
+/// single-fsync commit lists them in its manifest).
 pub fn write(
     store: &Store,
     txid: TxId,
     parts: &[&[u8]],
     mut alloc: impl FnMut() -> Result<PageId>,
+    written: &mut Vec<(PageId, u64)>,
 ) -> Result<PageId> {
     let ps = store.page_size;
     let len: usize = parts.iter().map(|p| p.len()).sum();
@@ -71,6 +74,11 @@ pub fn write(
         images.push((id, p));
     }
     store.write_pages(&mut images)?;
+    written.extend(
+        images
+            .iter()
+            .map(|(id, image)| (*id, page::checksum_of(image))),
+    );
     Ok(index_ids[0])
 }
 

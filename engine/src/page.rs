@@ -165,6 +165,31 @@ pub fn valid_page_size(size: u32) -> bool {
     size.is_power_of_two() && (4096..=65536).contains(&size)
 }
 
+/// Byte offset of the manifest in a meta page.
+pub const MANIFEST_AT: usize = 96;
+
+/// How many (page id, checksum) pairs a meta page's manifest holds.
+pub fn manifest_capacity(page_size: usize) -> usize {
+    (page_size - MANIFEST_AT) / 16
+}
+
+/// The checksum stored in a sealed page image.
+pub(crate) fn checksum_of(page: &[u8]) -> u64 {
+    get_u64(page, 0)
+}
+
+/// Verifies a page of a single-fsync commit: it must be exactly the image the
+/// commit wrote (its checksum matches the manifest and its contents). A stale
+/// page left by an older or a failed commit has another checksum.
+pub(crate) fn verify_manifest_entry(page: &[u8], id: PageId, sum: u64) -> Result<()> {
+    if checksum_of(page) != sum || sum != xxh3_64(&page[8..]) || get_u64(page, 16) != id {
+        return Err(Error::corrupted(format!(
+            "page {id} of the last commit did not reach the disk intact"
+        )));
+    }
+    Ok(())
+}
+
 /// One of the two commit slots (pages 1 and 2). Transaction `t` writes slot
 /// `1 + t % 2`; open takes the valid slot with the highest txid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,7 +215,10 @@ impl MetaPage {
         1 + txid % 2
     }
 
-    pub fn encode(&self, page_size: usize) -> Vec<u8> {
+    /// Encodes the slot image. `manifest` lists the pages this commit wrote
+    /// and their checksums when it was made durable by a single fsync (see
+    /// [`MANIFEST_AT`]).
+    pub fn encode(&self, page_size: usize, manifest: &[(PageId, u64)]) -> Vec<u8> {
         let id = MetaPage::slot(self.txid);
         let mut p = new_page(page_size, PageKind::Meta, id, self.txid);
         put_u64(&mut p, 32, self.root);
@@ -200,8 +228,30 @@ impl MetaPage {
         put_u64(&mut p, 64, self.free_tail);
         put_u32(&mut p, 72, self.free_head_skip);
         put_u64(&mut p, 80, self.free_count);
+        put_u32(&mut p, 76, manifest.len() as u32);
+        for (i, (id, sum)) in manifest.iter().enumerate() {
+            put_u64(&mut p, MANIFEST_AT + i * 16, *id);
+            put_u64(&mut p, MANIFEST_AT + i * 16 + 8, *sum);
+        }
         seal(&mut p);
         p
+    }
+
+    /// The pages a single-fsync commit wrote and their checksums, which open
+    /// must find on disk before trusting this slot.
+    pub fn manifest(page: &[u8]) -> Result<Vec<(PageId, u64)>> {
+        let count = get_u32(page, 76) as usize;
+        if count > manifest_capacity(page.len()) {
+            return Err(Error::corrupted("a meta page lists too many pages"));
+        }
+        Ok((0..count)
+            .map(|i| {
+                (
+                    get_u64(page, MANIFEST_AT + i * 16),
+                    get_u64(page, MANIFEST_AT + i * 16 + 8),
+                )
+            })
+            .collect())
     }
 
     /// Decodes slot `id`, or says why it is not a valid commit.

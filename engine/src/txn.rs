@@ -200,6 +200,8 @@ pub struct WriteTxn {
     pub(crate) dirty: HashMap<PageId, Node>,
     pub(crate) alloc: Allocator,
     pub(crate) changed: bool,
+    /// Overflow pages this transaction wrote, with their checksums.
+    pub(crate) overflow_written: Vec<(PageId, u64)>,
 }
 
 impl NodeSource for WriteTxn {
@@ -395,7 +397,14 @@ impl WriteTxn {
         let key_inline = ENTRY_HEADER_LEN + key.len() + 8 <= max_inline;
         let parts: &[&[u8]] = if key_inline { &[value] } else { &[key, value] };
         let store = self.store.clone();
-        let head = overflow::write(&store, self.txid, parts, || self.alloc.alloc(&store))?;
+        let alloc = &mut self.alloc;
+        let head = overflow::write(
+            &store,
+            self.txid,
+            parts,
+            || alloc.alloc(&store),
+            &mut self.overflow_written,
+        )?;
         Ok(LeafEntry::in_overflow(
             hash,
             key,
