@@ -318,13 +318,15 @@ impl Session {
                 Snapshot::Read(&fresh)
             }
         };
+        // Small batches: values may be up to 64 MiB each.
+        const PAIRS_PER_BATCH: usize = 64;
         let mut cursor = Cursor::new(prefix);
         let mut batch = Vec::new();
         while !cursor.is_done() {
             batch.clear();
             match snapshot {
-                Snapshot::Write(t) => t.next_batch(&mut cursor, 512, &mut batch)?,
-                Snapshot::Read(t) => t.next_batch(&mut cursor, 512, &mut batch)?,
+                Snapshot::Write(t) => t.next_batch(&mut cursor, PAIRS_PER_BATCH, &mut batch)?,
+                Snapshot::Read(t) => t.next_batch(&mut cursor, PAIRS_PER_BATCH, &mut batch)?,
             }
             for (k, v) in &batch {
                 f(k, v)?;

@@ -129,7 +129,9 @@ fn json_record(line: &str) -> CliResult<(Vec<u8>, Vec<u8>)> {
 /// Reads a CBOR sequence of `[key, value]` arrays, without holding the whole input.
 pub struct CborSequence<R> {
     reader: R,
+    /// Read but not yet decoded input is `buf[start..]`.
     buf: Vec<u8>,
+    start: usize,
     eof: bool,
     record_no: u64,
     consumed: u64,
@@ -140,6 +142,7 @@ impl<R: Read> CborSequence<R> {
         CborSequence {
             reader,
             buf: Vec::new(),
+            start: 0,
             eof: false,
             record_no: 0,
             consumed: 0,
@@ -148,6 +151,9 @@ impl<R: Read> CborSequence<R> {
 
     /// Reads at least `want` more bytes, or to the end of the input.
     fn fill(&mut self, want: usize) -> CliResult<()> {
+        // Drop decoded bytes only here, once per refill, not once per record.
+        self.buf.drain(..self.start);
+        self.start = 0;
         let target = self.buf.len() + want;
         let mut chunk = vec![0; 64 << 10];
         while self.buf.len() < target && !self.eof {
@@ -166,7 +172,7 @@ impl<R: Read> CborSequence<R> {
 
 impl<R: Read> Records for CborSequence<R> {
     fn next_record(&mut self) -> CliResult<Option<Record>> {
-        if self.buf.is_empty() {
+        if self.start == self.buf.len() {
             self.fill(1)?;
             if self.buf.is_empty() {
                 return Ok(None);
@@ -175,14 +181,16 @@ impl<R: Read> Records for CborSequence<R> {
         self.record_no += 1;
         let place = format!("record {} (byte {})", self.record_no, self.consumed);
         loop {
-            match cbor_record(&self.buf) {
+            match cbor_record(&self.buf[self.start..]) {
                 Ok((key, value, used)) => {
-                    self.buf.drain(..used);
+                    self.start += used;
                     self.consumed += used as u64;
                     return Ok(Some(Record { key, value, place }));
                 }
                 // Read as much again as is buffered, so a long item costs O(n).
-                Err(e) if e.truncated && !self.eof => self.fill(self.buf.len().max(64 << 10))?,
+                Err(e) if e.truncated && !self.eof => {
+                    self.fill((self.buf.len() - self.start).max(64 << 10))?
+                }
                 Err(e) => return Err(CliError::invalid_value(e.to_string()).context(&place)),
             }
         }
