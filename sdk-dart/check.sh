@@ -6,7 +6,8 @@
 #    grammar and imports only declared packages; lib/src/bindings.g.dart and
 #    lib/src/errors.g.dart are fresh; every function of abi/include/nook.h has
 #    an @Native binding and a DynamicLibrary lookup with its native signature;
-#    the error classes match spec/errors.toml.
+#    the SDK calls only bindings the generated file declares; the error
+#    classes match spec/errors.toml.
 # 2. The shared CBOR vectors (test/vectors/cbor.txt) re-encode unchanged with
 #    the Go SDK's CBOR library (when `go` is on PATH; the Rust side is checked
 #    by `cargo test -p nook-dart-tool`).

@@ -296,3 +296,72 @@ mod tests {
             .contains("not declared in nook.h"));
     }
 }
+
+/// Checks that the hand-written SDK sources use only bindings and constants
+/// that the generated file declares: a function or constant renamed or
+/// removed in `nook.h` is reported here, naming the file that still uses it,
+/// rather than first by a Dart compiler.
+///
+/// `generated` is the text of bindings.g.dart; `sources` are (path, text) of
+/// the other Dart files of `lib/`.
+pub fn check_uses(generated: &str, sources: &[(String, String)]) -> Result<usize, String> {
+    let declared: Vec<String> = generated
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("nook") && w.len() > 4 && w.as_bytes()[4].is_ascii_uppercase())
+        .map(str::to_string)
+        .collect();
+    let mut problems = Vec::new();
+    let mut uses = 0;
+    for (path, text) in sources {
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let mut rest = code;
+            while let Some(at) = rest.find("nook") {
+                let before = rest[..at].chars().last();
+                let word: String = rest[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                rest = &rest[at + word.len().max(4)..];
+                let is_ident_start = !before.is_some_and(|c| {
+                    c.is_ascii_alphanumeric() || c == '_' || c == '\'' || c == '"'
+                });
+                let looks_generated = word.len() > 4 && word.as_bytes()[4].is_ascii_uppercase();
+                if !is_ident_start || !looks_generated {
+                    continue;
+                }
+                uses += 1;
+                if !declared.contains(&word) {
+                    problems.push(format!("{path}:{}: `{word}` is not declared by bindings.g.dart (renamed or removed in nook.h?)", n + 1));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(uses)
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod use_tests {
+    use super::check_uses;
+
+    #[test]
+    fn reports_uses_of_undeclared_bindings() {
+        let generated = "const int nookStatsLen = 14;\n  int nookGet(int db);\n";
+        let ok = vec![(
+            "a.dart".to_string(),
+            "x = bindings.nookGet(1) + nookStatsLen; // nookOld\nfinal s = 'nookQuoted';"
+                .to_string(),
+        )];
+        assert_eq!(check_uses(generated, &ok).unwrap(), 2);
+        let bad = vec![(
+            "a.dart".to_string(),
+            "\nbindings.nookGetValue(1);".to_string(),
+        )];
+        let err = check_uses(generated, &bad).unwrap_err();
+        assert!(err.contains("a.dart:2: `nookGetValue`"), "{err}");
+    }
+}

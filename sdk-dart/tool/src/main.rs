@@ -156,6 +156,29 @@ fn check(root: &Path) -> Result<(), ()> {
     );
 
     report(
+        "the SDK uses only bindings and constants that bindings.g.dart declares",
+        (|| {
+            let generated = read(root, BINDINGS_OUT)?;
+            let lib = root.join("sdk-dart/lib");
+            let sources: Vec<(String, String)> = dart_syntax::dart_files(&lib)
+                .into_iter()
+                .filter(|p| !p.ends_with("bindings.g.dart"))
+                .map(|p| {
+                    let rel = format!(
+                        "sdk-dart/lib/{}",
+                        p.strip_prefix(&lib).unwrap_or(&p).display()
+                    );
+                    std::fs::read_to_string(&p)
+                        .map(|t| (rel.clone(), t))
+                        .map_err(|e| format!("{rel}: {e}"))
+                })
+                .collect::<Result<_, _>>()?;
+            let n = check_bindings::check_uses(&generated, &sources)?;
+            Ok(format!("{n} uses in {} files", sources.len()))
+        })(),
+    );
+
+    report(
         "error classes match spec/errors.toml",
         (|| {
             let rows = errors::parse(&read(root, ERRORS)?)?;
