@@ -107,7 +107,19 @@ static int decode_bytes(const char *arg, Bytes *out) {
             bytes_push(&unit, &b, 1);
         }
     }
-    for (unsigned long r = 0; r < repeat; r++) bytes_push(out, unit.data, unit.len);
+    if (unit.len == 1 && repeat > 1) {
+        /* large arguments (64 MiB of one byte) are made with one memset */
+        bytes_push(out, NULL, 0);
+        out->len = 0;
+        uint8_t *grown = realloc(out->data, repeat);
+        if (!grown) { perror("realloc"); exit(2); }
+        out->data = grown;
+        out->cap = repeat;
+        memset(out->data, unit.data[0], repeat);
+        out->len = repeat;
+    } else {
+        for (unsigned long r = 0; r < repeat; r++) bytes_push(out, unit.data, unit.len);
+    }
     free(unit.data);
     return 0;
 }

@@ -1,0 +1,23 @@
+/* Shared helpers of the C misuse tests (misuse.c, threads.c). */
+#ifndef NOOK_TEST_CHECK_H
+#define NOOK_TEST_CHECK_H
+#include "nook.h"
+
+/* Counters, updated atomically: checks run and checks failed. */
+extern int checks, failures;
+
+/* Records a check of a status / a condition; prints the line when it fails. */
+void expect_status(const char *file, int line, const char *what, int32_t got, int32_t want);
+void expect_true(const char *file, int line, const char *what, int cond);
+
+#define EXPECT(expr, want) expect_status(__FILE__, __LINE__, #expr, (expr), (want))
+#define TRUE(cond) expect_true(__FILE__, __LINE__, #cond, (cond))
+
+/* A key or value from a string literal: pointer, length. */
+#define K(s) (const uint8_t *)(s), sizeof(s) - 1
+static const uint8_t V42[] = {0x18, 0x2a}; /* the CBOR integer 42 */
+#define VAL V42, sizeof V42
+
+void test_writers_and_busy(void);
+void test_threads(void);
+#endif
