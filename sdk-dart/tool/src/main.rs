@@ -6,7 +6,9 @@
 //!   types to `dart:ffi` types; [`bindings`] writes `lib/src/bindings.g.dart`.
 //! - [`errors`] reads `spec/errors.toml` and writes `lib/src/errors.g.dart`.
 //! - [`check_bindings`] reads the Dart bindings back and compares every
-//!   signature with the header; [`errors::check_dart`] does the same for errors.
+//!   signature with the header, and checks that the SDK's own code uses only
+//!   declared bindings; [`errors::check_dart`] does the same for errors.
+//! - `cbor_vectors` (tests only) checks the shared CBOR vectors with ciborium.
 //! - [`dart_syntax`] parses every `.dart` file with the tree-sitter Dart grammar
 //!   and checks `package:` imports against the pubspecs.
 //!
