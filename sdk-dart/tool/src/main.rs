@@ -12,8 +12,9 @@
 //! - [`dart_syntax`] parses every `.dart` file with the tree-sitter Dart grammar
 //!   and checks `package:` imports against the pubspecs.
 //!
-//! Commands: `generate` (write both generated files) and `check` (everything,
-//! non-zero exit on any problem). `--root DIR` points at the repository root
+//! Commands: `generate` (write both generated files), `generate --check` (fail
+//! when either is stale) and `check` (everything, non-zero exit on any
+//! problem). `--root DIR` points at the repository root
 //! (default: the one this tool was built in).
 
 mod bindings;
@@ -48,12 +49,16 @@ fn main() -> ExitCode {
                 }
             }
             c @ ("generate" | "check") if command.is_none() => command = Some(c.to_string()),
+            "--check" if command.as_deref() == Some("generate") => {
+                command = Some("generate --check".to_string())
+            }
             other => return usage(&format!("unknown argument `{other}`")),
         }
         i += 1;
     }
     let result = match command.as_deref() {
         Some("generate") => generate(&root),
+        Some("generate --check") => fresh(&root),
         Some("check") => check(&root),
         _ => return usage("no command"),
     };
@@ -64,7 +69,9 @@ fn main() -> ExitCode {
 }
 
 fn usage(problem: &str) -> ExitCode {
-    eprintln!("nook-dart-tool: {problem}\nusage: nook-dart-tool [--root DIR] generate|check");
+    eprintln!(
+        "nook-dart-tool: {problem}\nusage: nook-dart-tool [--root DIR] generate [--check] | check"
+    );
     ExitCode::from(2)
 }
 
@@ -100,6 +107,39 @@ fn generate(root: &Path) -> Result<(), ()> {
     Ok(())
 }
 
+/// The freshness check alone (`generate --check`).
+fn fresh(root: &Path) -> Result<(), ()> {
+    match stale(root) {
+        Ok(n) => {
+            println!("ok    generated files are fresh: {n}");
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Err(())
+        }
+    }
+}
+
+/// Ok when both generated files equal what the generator writes now.
+fn stale(root: &Path) -> Result<String, String> {
+    let files = expected(root)?;
+    let stale: Vec<String> = files
+        .iter()
+        .filter(|(rel, text)| {
+            std::fs::read_to_string(root.join(rel)).ok().as_deref() != Some(text.as_str())
+        })
+        .map(|(rel, _)| {
+            format!("{rel} is stale or missing; run `cargo run -p nook-dart-tool -- generate`")
+        })
+        .collect();
+    if stale.is_empty() {
+        Ok(format!("{} files", files.len()))
+    } else {
+        Err(stale.join("\n"))
+    }
+}
+
 /// Runs every check, reporting each; fails if any failed.
 fn check(root: &Path) -> Result<(), ()> {
     let mut failed = false;
@@ -121,27 +161,7 @@ fn check(root: &Path) -> Result<(), ()> {
             .map_err(|p| p.join("\n")),
     );
 
-    report(
-        "generated files are fresh",
-        expected(root).and_then(|files| {
-            let stale: Vec<String> = files
-                .iter()
-                .filter(|(rel, text)| {
-                    std::fs::read_to_string(root.join(rel)).ok().as_deref() != Some(text.as_str())
-                })
-                .map(|(rel, _)| {
-                    format!(
-                        "{rel} is stale or missing; run `cargo run -p nook-dart-tool -- generate`"
-                    )
-                })
-                .collect();
-            if stale.is_empty() {
-                Ok(format!("{} files", files.len()))
-            } else {
-                Err(stale.join("\n"))
-            }
-        }),
-    );
+    report("generated files are fresh", stale(root));
 
     report(
         "every function of nook.h has a binding with its native signature",
@@ -177,6 +197,32 @@ fn check(root: &Path) -> Result<(), ()> {
                 .collect::<Result<_, _>>()?;
             let n = check_bindings::check_uses(&generated, &sources)?;
             Ok(format!("{n} uses in {} files", sources.len()))
+        })(),
+    );
+
+    report(
+        "the NOOK_<NAME> status codes of nook.h match spec/errors.toml",
+        (|| {
+            let header = header::Header::parse(&read(root, HEADER)?)
+                .map_err(|e| format!("{HEADER}: {e}"))?;
+            let rows = errors::parse(&read(root, ERRORS)?)?;
+            let mut problems = Vec::new();
+            for r in &rows {
+                let name = format!("NOOK_{}", r.name);
+                match header.constants.iter().find(|c| c.name == name) {
+                    Some(c) if c.value == i128::from(r.code) => {}
+                    Some(c) => problems.push(format!(
+                        "{name} is {} in nook.h but {} in spec/errors.toml",
+                        c.value, r.code
+                    )),
+                    None => problems.push(format!("nook.h does not define {name}")),
+                }
+            }
+            if problems.is_empty() {
+                Ok(format!("{} codes", rows.len()))
+            } else {
+                Err(problems.join("\n"))
+            }
         })(),
     );
 
