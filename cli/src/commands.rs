@@ -87,6 +87,15 @@ impl Session {
         }
     }
 
+    /// What reads see now.
+    fn view(&self) -> CliResult<View<'_>> {
+        Ok(match &self.txn {
+            Some(Txn::Write(t)) => View::Write(t),
+            Some(Txn::Read(t)) => View::Read(t),
+            None => View::Fresh(self.db.begin_read()?),
+        })
+    }
+
     fn ok(&self, out: &mut dyn Write) -> CliResult {
         if self.mode != Mode::Single {
             writeln!(out, "OK").map_err(stdout_error)?;
@@ -99,11 +108,7 @@ impl Session {
         match command {
             Command::Get { key } => {
                 let key = self.codec.parse_key(key)?;
-                let value = match &self.txn {
-                    Some(Txn::Write(t)) => t.get(&key)?,
-                    Some(Txn::Read(t)) => t.get(&key)?,
-                    None => self.db.get(&key)?,
-                };
+                let value = self.view()?.get(&key)?;
                 let value = value.ok_or_else(|| {
                     CliError::engine(ErrorKind::NotFound, "the key does not exist")
                 })?;
@@ -146,19 +151,11 @@ impl Session {
             }
             Command::Exists { key } => {
                 let key = self.codec.parse_key(key)?;
-                let found = match &self.txn {
-                    Some(Txn::Write(t)) => t.contains(&key)?,
-                    Some(Txn::Read(t)) => t.contains(&key)?,
-                    None => self.db.contains(&key)?,
-                };
+                let found = self.view()?.contains(&key)?;
                 print_line(out, if found { "true" } else { "false" })
             }
             Command::Count => {
-                let n = match &self.txn {
-                    Some(Txn::Write(t)) => t.len(),
-                    Some(Txn::Read(t)) => t.len(),
-                    None => self.db.len(),
-                };
+                let n = self.view()?.len();
                 print_line(out, &n.to_string())
             }
             Command::Keys { prefix } => {
@@ -309,25 +306,14 @@ impl Session {
         prefix: &[u8],
         f: &mut dyn FnMut(&[u8], &[u8]) -> CliResult,
     ) -> CliResult {
-        let fresh;
-        let snapshot = match &self.txn {
-            Some(Txn::Write(t)) => Snapshot::Write(t),
-            Some(Txn::Read(t)) => Snapshot::Read(t),
-            None => {
-                fresh = self.db.begin_read()?;
-                Snapshot::Read(&fresh)
-            }
-        };
+        let view = self.view()?;
         // Small batches: values may be up to 64 MiB each.
         const PAIRS_PER_BATCH: usize = 64;
         let mut cursor = Cursor::new(prefix);
         let mut batch = Vec::new();
         while !cursor.is_done() {
             batch.clear();
-            match snapshot {
-                Snapshot::Write(t) => t.next_batch(&mut cursor, PAIRS_PER_BATCH, &mut batch)?,
-                Snapshot::Read(t) => t.next_batch(&mut cursor, PAIRS_PER_BATCH, &mut batch)?,
-            }
+            view.next_batch(&mut cursor, PAIRS_PER_BATCH, &mut batch)?;
             for (k, v) in &batch {
                 f(k, v)?;
             }
@@ -392,11 +378,7 @@ impl Session {
             )),
             None => Box::new(BufWriter::new(&mut *out)),
         };
-        let total = match &self.txn {
-            Some(Txn::Write(t)) => t.len(),
-            Some(Txn::Read(t)) => t.len(),
-            None => self.db.len(),
-        };
+        let total = self.view()?.len();
         let progress = Progress::items(total, "exporting");
         let mut done = 0u64;
         let write_error = |e: std::io::Error| match to_file {
@@ -469,11 +451,50 @@ impl Session {
     }
 }
 
-/// Either kind of transaction, for reading.
-#[derive(Clone, Copy)]
-enum Snapshot<'a> {
+/// What reads see: the open transaction, or a fresh snapshot outside one.
+enum View<'a> {
     Write(&'a WriteTxn),
     Read(&'a ReadTxn),
+    Fresh(ReadTxn),
+}
+
+impl View<'_> {
+    fn get(&self, key: &[u8]) -> nook::Result<Option<Vec<u8>>> {
+        match self {
+            View::Write(t) => t.get(key),
+            View::Read(t) => t.get(key),
+            View::Fresh(t) => t.get(key),
+        }
+    }
+
+    fn contains(&self, key: &[u8]) -> nook::Result<bool> {
+        match self {
+            View::Write(t) => t.contains(key),
+            View::Read(t) => t.contains(key),
+            View::Fresh(t) => t.contains(key),
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            View::Write(t) => t.len(),
+            View::Read(t) => t.len(),
+            View::Fresh(t) => t.len(),
+        }
+    }
+
+    fn next_batch(
+        &self,
+        cursor: &mut Cursor,
+        max: usize,
+        out: &mut Vec<(Vec<u8>, Vec<u8>)>,
+    ) -> nook::Result<()> {
+        match self {
+            View::Write(t) => t.next_batch(cursor, max, out),
+            View::Read(t) => t.next_batch(cursor, max, out),
+            View::Fresh(t) => t.next_batch(cursor, max, out),
+        }
+    }
 }
 
 fn no_transaction(command: &str) -> CliError {

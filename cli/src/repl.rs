@@ -128,23 +128,25 @@ fn prompt(session: &Session) -> String {
     }
 }
 
-/// Runs the REPL until `exit` or Ctrl-D; returns the exit status.
-pub fn run(session: &mut Session) -> i32 {
-    let config = Config::builder()
+fn config() -> rustyline::Result<Config> {
+    Ok(Config::builder()
         .completion_type(CompletionType::List)
         .history_ignore_space(true)
-        .history_ignore_dups(true)
-        .map(|b| b.max_history_size(10_000))
-        .and_then(|b| b)
-        .map(|b| b.build());
-    let config = config.unwrap_or_default();
-    let mut editor: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
-        Ok(editor) => editor,
-        Err(e) => {
-            eprintln!("error[IO]: cannot start the line editor: {e}");
-            return crate::error::Kind::Engine(nook::ErrorKind::Io).exit_code();
-        }
-    };
+        .history_ignore_dups(true)?
+        .max_history_size(10_000)?
+        .build())
+}
+
+/// Runs the REPL until `exit` or Ctrl-D; returns the exit status.
+pub fn run(session: &mut Session) -> i32 {
+    let mut editor: Editor<ReplHelper, DefaultHistory> =
+        match config().and_then(Editor::with_config) {
+            Ok(editor) => editor,
+            Err(e) => {
+                eprintln!("error[IO]: cannot start the line editor: {e}");
+                return crate::error::Kind::Engine(nook::ErrorKind::Io).exit_code();
+            }
+        };
     editor.set_helper(Some(ReplHelper {
         db: session.database().clone(),
         commands: args::repl_command_names(),
