@@ -240,9 +240,8 @@ func nativeGet(t target, key []byte) ([]byte, error) {
 		st := C.nook_get(C.uint64_t(t.h), bytesPtr(key), C.size_t(len(key)), bufPtr(buf), C.size_t(len(buf)), &n, &errh)
 		switch st {
 		case C.NOOK_OK:
-			out := make([]byte, int(n))
-			copy(out, buf[:int(n)])
-			return out, nil
+			// append copies without first zeroing the new slice.
+			return append([]byte(nil), buf[:int(n)]...), nil
 		case C.NOOK_NOT_FOUND:
 			return nil, errKeyNotFound()
 		case C.NOOK_BUFFER_TOO_SMALL:
@@ -417,8 +416,7 @@ func nativeCursorNext(cur uint64, scratch *[]byte) (keys, values [][]byte, done 
 		if count == 0 {
 			return nil, nil, true, nil
 		}
-		data := make([]byte, int(used))
-		copy(data, buf[:int(used)])
+		data := append([]byte(nil), buf[:int(used)]...) // no zeroing before the copy
 		n := int(count)
 		keys, values = make([][]byte, 0, n), make([][]byte, 0, n)
 		for off := 0; off < len(data); {

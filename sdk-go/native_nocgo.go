@@ -38,3 +38,6 @@ func nativeBackup(uint64, string) error                 { return errNoCgo() }
 func nativeCursorNext(uint64, *[]byte) ([][]byte, [][]byte, bool, error) {
 	return nil, nil, false, errNoCgo()
 }
+
+// LibraryABIVersion returns 0, 0: without cgo no library is linked.
+func LibraryABIVersion() (major, minor uint32) { return 0, 0 }

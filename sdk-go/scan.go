@@ -28,7 +28,8 @@ var scanBuffers = sync.Pool{New: func() any { b := make([]byte, scanBufferSize);
 //
 // Keys and values are copies owned by the caller: they stay valid after the
 // loop and the transaction. The pairs are fetched in batches, many per cgo
-// call.
+// call. A Scan is used by one goroutine at a time (Err belongs to the last
+// loop); make one Scan per goroutine.
 type Scan struct {
 	db     *DB
 	tx     *Tx // nil: every All runs in a read snapshot of its own
@@ -44,8 +45,9 @@ func (db *DB) Scan(prefix []byte) *Scan {
 
 // Scan iterates over the pairs of the transaction's view (for the write
 // transaction: including its own uncommitted writes) whose key starts with
-// prefix. Do not write in the transaction while the iteration runs: a write
-// ends it with an error.
+// prefix. Writing in the transaction while the loop runs is safe, but whether
+// the loop then sees those writes (or still sees deleted pairs) is
+// unspecified.
 func (tx *Tx) Scan(prefix []byte) *Scan {
 	return &Scan{db: tx.db, tx: tx, prefix: append([]byte(nil), prefix...)}
 }
@@ -59,24 +61,24 @@ func (s *Scan) Err() error { return s.err }
 func (s *Scan) All() iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
 		s.err = nil
-		tx := s.tx
-		if tx == nil {
-			var err error
-			if tx, err = s.db.Begin(false); err != nil {
-				s.err = err
-				return
-			}
-			tx.managed = true
-			defer tx.end(false)
+		// A cursor on the database handle reads a snapshot of its own; one
+		// on a transaction handle reads the transaction.
+		var t target
+		var err error
+		mapErr := s.db.closedAware
+		if s.tx != nil {
+			t, err = s.tx.target()
+			mapErr = s.tx.txErr
+		} else {
+			t, err = s.db.target()
 		}
-		t, err := tx.target()
 		if err != nil {
 			s.err = err
 			return
 		}
 		cur, err := nativeCursorOpen(t, s.prefix)
 		if err != nil {
-			s.err = tx.txErr(err)
+			s.err = mapErr(err)
 			return
 		}
 		defer nativeCursorClose(cur)
@@ -84,9 +86,9 @@ func (s *Scan) All() iter.Seq2[[]byte, []byte] {
 		defer scanBuffers.Put(scratch)
 		for {
 			keys, values, done, err := nativeCursorNext(cur, scratch)
-			runtime.KeepAlive(tx)
+			runtime.KeepAlive(s)
 			if err != nil {
-				s.err = tx.txErr(err)
+				s.err = mapErr(err)
 				return
 			}
 			for i := range keys {

@@ -177,3 +177,38 @@ func TestWriterWaitsForSlot(t *testing.T) {
 		t.Fatalf("the waiting Put did not apply after the commit: %x", v)
 	}
 }
+
+func TestTxApplyGetIntoGetValue(t *testing.T) {
+	db := openMem(t)
+	mustOK(t, "Put", db.Put([]byte("old"), cb(t, 0)))
+	mustOK(t, "Write", db.Write(func(tx *Tx) error {
+		var b WriteBatch
+		b.Put([]byte("a"), cb(t, "x")).Put([]byte("b"), cb(t, 2)).Delete([]byte("old"))
+		mustOK(t, "tx.Apply", tx.Apply(&b))
+		buf := make([]byte, 16)
+		n, err := tx.GetInto([]byte("a"), buf)
+		if err != nil || !bytes.Equal(buf[:n], cb(t, "x")) {
+			t.Fatalf("tx.GetInto = %x, %v", buf[:n], err)
+		}
+		var v int
+		mustOK(t, "tx.GetValue", tx.GetValue([]byte("b"), &v))
+		if v != 2 {
+			t.Fatalf("tx.GetValue = %d", v)
+		}
+		if ok, _ := tx.Has([]byte("old")); ok {
+			t.Fatal("tx.Apply did not delete")
+		}
+		b.Reset()
+		b.Put([]byte("c"), []byte{0xff})
+		wantErr(t, "tx.Apply with invalid CBOR", tx.Apply(&b), ErrInvalidValue)
+		return nil
+	}))
+	if n, _ := db.Count(); n != 2 {
+		t.Fatalf("after commit Count = %d, want 2", n)
+	}
+	mustOK(t, "View", db.View(func(tx *Tx) error {
+		var b WriteBatch
+		wantErr(t, "Apply in a read transaction", tx.Apply(b.Put([]byte("z"), cb(t, 1))), ErrReadOnly)
+		return nil
+	}))
+}

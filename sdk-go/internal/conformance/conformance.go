@@ -6,6 +6,7 @@ package conformance
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -223,14 +224,7 @@ func Bytes(arg string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad hex %q: %v", arg, err)
 	}
-	if repeat == 1 {
-		return b, nil
-	}
-	out := make([]byte, 0, len(b)*repeat)
-	for i := 0; i < repeat; i++ {
-		out = append(out, b...)
-	}
-	return out, nil
+	return bytes.Repeat(b, repeat), nil
 }
 
 // Hex formats bytes the way results are written: lowercase hex, `""` when
