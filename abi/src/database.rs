@@ -107,6 +107,9 @@ fn publish(db: *mut u64, engine: engine::Database, busy_timeout_ms: u32) -> Resu
 /// created) are 0 for the defaults; `busy_timeout_ms` is how long a writer
 /// waits for the writer slot (0: fail at once with BUSY; NOOK_WAIT_FOREVER).
 ///
+/// Opening a file already open in this process gives another handle on the
+/// same database (sharing its writer slot).
+///
 /// Statuses: OK; INVALID_ARGUMENT; NOT_FOUND (no file and no
 /// NOOK_OPEN_CREATE); LOCKED; CORRUPTED; INCOMPATIBLE; IO; DISK_FULL; INTERNAL.
 #[no_mangle]
@@ -260,11 +263,12 @@ pub unsafe extern "C" fn nook_compact(
     })
 }
 
-/// Writes a consistent copy of the database (its last committed state) to the
-/// new file at `path` (as for `nook_open`). Works on read-only and in-memory
-/// databases.
+/// Writes a consistent, compact copy of the database (its last committed
+/// state) to the new file at `path` (as for `nook_open`; it must not exist).
+/// Works on read-only and in-memory databases.
 ///
-/// Statuses: OK; INVALID_ARGUMENT; INVALID_HANDLE; IO; DISK_FULL; INTERNAL.
+/// Statuses: OK; INVALID_ARGUMENT; ALREADY_EXISTS (`path` exists);
+/// INVALID_HANDLE; IO; DISK_FULL; INTERNAL.
 #[no_mangle]
 pub unsafe extern "C" fn nook_backup(
     db: u64,

@@ -219,3 +219,70 @@ pub unsafe extern "C" fn nook_error_close(error: u64) -> i32 {
         handles::remove(error, "error", &[Kind::Error]).map(drop)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message_of(error: u64) -> String {
+        let mut buf = vec![0u8; 512];
+        let mut len = 0;
+        let status = unsafe { nook_error_message(error, buf.as_mut_ptr(), buf.len(), &mut len) };
+        assert_eq!(status, codes::NOOK_OK);
+        buf.truncate(len);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn a_panic_becomes_internal_with_an_error_handle() {
+        let mut error = 0;
+        let status = unsafe { call("nook_test", &mut error, || panic!("boom")) };
+        assert_eq!(status, codes::NOOK_INTERNAL);
+        assert_ne!(error, 0);
+        let message = message_of(error);
+        assert!(
+            message.starts_with("nook_test: nook_test panicked (boom)"),
+            "{message}"
+        );
+        assert_eq!(unsafe { nook_error_close(error) }, codes::NOOK_OK);
+        assert_eq!(
+            call_plain("nook_test", || panic!("again")),
+            codes::NOOK_INTERNAL
+        );
+    }
+
+    #[test]
+    fn success_sets_error_to_zero_and_quiet_failures_make_no_handle() {
+        let mut error = 77;
+        assert_eq!(
+            unsafe { call("nook_test", &mut error, || Ok(())) },
+            codes::NOOK_OK
+        );
+        assert_eq!(error, 0);
+        error = 77;
+        let status = unsafe {
+            call("nook_test", &mut error, || {
+                Err(Failure::quiet(codes::NOOK_NOT_FOUND))
+            })
+        };
+        assert_eq!((status, error), (codes::NOOK_NOT_FOUND, 0));
+        let status = unsafe {
+            call("nook_test", &mut error, || {
+                Err(Failure::new(codes::NOOK_READ_ONLY, "no writes here"))
+            })
+        };
+        assert_eq!(status, codes::NOOK_READ_ONLY);
+        assert_eq!(message_of(error), "nook_test: no writes here");
+        let mut code = 0;
+        assert_eq!(unsafe { nook_error_code(error, &mut code) }, codes::NOOK_OK);
+        assert_eq!(code, codes::NOOK_READ_ONLY);
+        assert_eq!(unsafe { nook_error_close(error) }, codes::NOOK_OK);
+        // A NULL error pointer is allowed.
+        let status = unsafe {
+            call("nook_test", std::ptr::null_mut(), || {
+                Err(Failure::closed("x"))
+            })
+        };
+        assert_eq!(status, codes::NOOK_CLOSED);
+    }
+}

@@ -13,6 +13,8 @@
 //! - [`args`]: checks of raw pointer/length arguments and out-pointers.
 //! - [`objects`]: the database, transaction and cursor objects, their
 //!   parent/child links, and closing with its cascade.
+//! - [`writers`]: the writer gate that lets auto-commit writes wait for open
+//!   write transactions with the busy timeout.
 //! - [`meta`]: version, error table by code, `nook_finalize`.
 //! - [`database`]: open, close, sync, check, stats, compact, backup.
 //! - [`data`]: get, put, insert, update, delete, contains, count, write batch,
@@ -54,6 +56,7 @@ pub mod buffer;
 mod args;
 mod handles;
 mod objects;
+mod writers;
 
 #[cfg(test)]
 mod generated;

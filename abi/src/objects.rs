@@ -3,50 +3,39 @@
 //! transactions and cursors, and from a transaction to its cursors).
 //!
 //! Lock order (never taken the other way round): cursor state → transaction
-//! state → database state → handle table. Children are closed only after the
+//! state → database children → writer gate → handle table. Children are closed only after the
 //! parent's lock is released.
 
-use crate::codes;
 use crate::failure::Failure;
 use crate::handles::{self, Kind, Object};
+use crate::writers::{self, WriteTicket, WriterGate};
 use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// An open database and the handles made from it.
 pub(crate) struct Database {
     pub engine: engine::Database,
     /// How long a writer waits for the writer slot; `None` waits forever.
     pub busy_timeout: Option<Duration>,
-    state: Mutex<DbState>,
-    /// Signalled whenever a write transaction of this database ends.
-    writer_freed: Condvar,
-}
-
-struct DbState {
-    closed: bool,
+    /// Set (under `children`'s lock) when the handle is closed.
+    closed: AtomicBool,
     /// Open transactions and snapshot cursors made from this database.
-    children: HashSet<u64>,
-    /// Write transactions open through the ABI on this database.
-    open_write_txns: usize,
+    children: Mutex<HashSet<u64>>,
+    /// The write transactions open on this database's file.
+    gate: Arc<WriterGate>,
 }
 
 impl Database {
     pub(crate) fn new(engine: engine::Database, busy_timeout: Option<Duration>) -> Database {
         Database {
+            gate: writers::gate_for(&engine),
             engine,
             busy_timeout,
-            state: Mutex::new(DbState {
-                closed: false,
-                children: HashSet::new(),
-                open_write_txns: 0,
-            }),
-            writer_freed: Condvar::new(),
+            closed: AtomicBool::new(false),
+            children: Mutex::new(HashSet::new()),
         }
-    }
-
-    fn lock(&self) -> Result<MutexGuard<'_, DbState>, Failure> {
-        self.state.lock().map_err(|_| Failure::poisoned("database"))
     }
 
     fn closed_failure() -> Failure {
@@ -56,88 +45,51 @@ impl Database {
     /// Puts `object` (a transaction or a cursor of this database) in the handle
     /// table and records it as a child, unless the database was closed.
     pub(crate) fn adopt(&self, object: Object) -> Result<u64, Failure> {
-        let mut state = self.lock()?;
-        if state.closed {
+        let mut children = self
+            .children
+            .lock()
+            .map_err(|_| Failure::poisoned("database"))?;
+        if self.closed.load(Ordering::Acquire) {
             return Err(Database::closed_failure());
         }
         let handle = handles::insert(object)?;
-        state.children.insert(handle);
+        children.insert(handle);
         Ok(handle)
     }
 
     /// Forgets the child `handle` (it was closed).
     fn forget(&self, handle: u64) {
-        if let Ok(mut state) = self.state.lock() {
-            state.children.remove(&handle);
+        if let Ok(mut children) = self.children.lock() {
+            children.remove(&handle);
         }
     }
 
     /// Counts a new write transaction; the count drops with the ticket.
-    pub(crate) fn write_ticket(self: &Arc<Database>) -> Result<WriteTicket, Failure> {
-        let mut state = self.lock()?;
-        if state.closed {
+    pub(crate) fn write_ticket(&self) -> Result<WriteTicket, Failure> {
+        if self.closed.load(Ordering::Acquire) {
             return Err(Database::closed_failure());
         }
-        state.open_write_txns += 1;
-        Ok(WriteTicket { db: self.clone() })
+        Ok(self.gate.ticket())
     }
 
     /// Waits, up to the busy timeout, until no write transaction opened through
-    /// the ABI is open on this database. Auto-commit writes call this first so
-    /// that a thread holding a write transaction gets BUSY instead of waiting
-    /// on itself forever (see spec/abi.md, "Writers").
+    /// the ABI is open on this database's file. Auto-commit writes and compact
+    /// call this first so that a thread holding a write transaction gets BUSY
+    /// instead of waiting on itself forever (spec/abi.md, section 4). A
+    /// read-only handle does not wait: the engine refuses its write at once.
     pub(crate) fn wait_for_writers(&self) -> Result<(), Failure> {
-        let deadline = self.busy_timeout.map(|t| Instant::now() + t);
-        let mut state = self.lock()?;
-        while state.open_write_txns > 0 && !state.closed {
-            let now = Instant::now();
-            state = match deadline {
-                Some(deadline) if now >= deadline => {
-                    return Err(Failure::new(
-                        codes::NOOK_BUSY,
-                        "a write transaction is open on this database; write through it, \
-                         or commit or roll it back first (or open with a longer busy timeout)",
-                    ))
-                }
-                Some(deadline) => {
-                    let (guard, _) = self
-                        .writer_freed
-                        .wait_timeout(state, deadline - now)
-                        .map_err(|_| Failure::poisoned("database"))?;
-                    guard
-                }
-                None => self
-                    .writer_freed
-                    .wait(state)
-                    .map_err(|_| Failure::poisoned("database"))?,
-            };
+        if self.engine.is_read_only() {
+            return Ok(());
         }
-        if state.closed {
-            return Err(Database::closed_failure());
-        }
-        Ok(())
+        self.gate.wait(self.busy_timeout, &self.closed)
     }
 
     /// Marks the database closed and returns its children, which the caller closes.
     fn close(&self) -> Vec<u64> {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.closed = true;
-        self.writer_freed.notify_all();
-        state.children.drain().collect()
-    }
-}
-
-/// Proof that a write transaction is counted in its database's
-/// `open_write_txns`; dropping it uncounts it and wakes waiting writers.
-pub(crate) struct WriteTicket {
-    db: Arc<Database>,
-}
-
-impl Drop for WriteTicket {
-    fn drop(&mut self) {
-        let mut state = self.db.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.open_write_txns -= 1;
-        self.db.writer_freed.notify_all();
+        let mut children = self.children.lock().unwrap_or_else(|p| p.into_inner());
+        self.closed.store(true, Ordering::Release);
+        self.gate.wake_all();
+        children.drain().collect()
     }
 }
 

@@ -18,6 +18,9 @@ void expect_true(const char *file, int line, const char *what, int cond);
 static const uint8_t V42[] = {0x18, 0x2a}; /* the CBOR integer 42 */
 #define VAL V42, sizeof V42
 
+/* `dir/name`, where dir is the scratch folder given to the test program. */
+void path_in_dir(char *out, size_t cap, const char *name);
+
 void test_writers_and_busy(void);
 void test_threads(void);
 #endif

@@ -57,7 +57,7 @@ static uint64_t memory_db(uint32_t busy_ms) {
     return db;
 }
 
-static void path_in_dir(char *out, size_t cap, const char *name) { snprintf(out, cap, "%s/%s", dir, name); }
+void path_in_dir(char *out, size_t cap, const char *name) { snprintf(out, cap, "%s/%s", dir, name); }
 
 /* ---------- version, codes, error handles ---------- */
 

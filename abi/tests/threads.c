@@ -98,6 +98,20 @@ void test_writers_and_busy(void) {
     EXPECT(nook_txn_rollback(txn), NOOK_OK);
     EXPECT(nook_close(db), NOOK_OK);
 
+    /* two handles on one file share the writer: a write through the second
+       while the first has a write transaction is BUSY, not a deadlock */
+    char path[600];
+    path_in_dir(path, sizeof path, "two-handles.nook");
+    uint64_t db2 = 0;
+    EXPECT(nook_open((const uint8_t *)path, strlen(path), NOOK_OPEN_CREATE, 0, 0, 30, &db, NULL), NOOK_OK);
+    EXPECT(nook_open((const uint8_t *)path, strlen(path), NOOK_OPEN_CREATE, 0, 0, 30, &db2, NULL), NOOK_OK);
+    EXPECT(nook_begin_write(db, &txn, NULL), NOOK_OK);
+    EXPECT(nook_put(db2, K("k"), VAL, NULL), NOOK_BUSY);
+    EXPECT(nook_begin_write(db2, &other, NULL), NOOK_BUSY);
+    EXPECT(nook_close(db), NOOK_OK); /* rolls the transaction back */
+    EXPECT(nook_put(db2, K("k"), VAL, NULL), NOOK_OK);
+    EXPECT(nook_close(db2), NOOK_OK);
+
     /* NOOK_WAIT_FOREVER: another thread's auto-commit write waits for the commit */
     db = open_memory(NOOK_WAIT_FOREVER);
     EXPECT(nook_begin_write(db, &txn, NULL), NOOK_OK);
