@@ -18,6 +18,9 @@
 //!   [`json`] (JSON text ↔ value) and [`diag`] (diagnostic notation) print it.
 //! - [`error`]: error NAMEs and the stable exit codes.
 //! - [`progress`]: progress bars, on a terminal only.
+//!
+//! `codec_props` (tests only) checks JSON, CBOR and diagnostic notation
+//! against each other and against the engine's CBOR validator.
 
 mod args;
 mod batch;
@@ -31,6 +34,9 @@ mod progress;
 mod repl;
 mod transfer;
 mod value;
+
+#[cfg(test)]
+mod codec_props;
 
 use args::Cli;
 use clap::{CommandFactory, Parser};

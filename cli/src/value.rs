@@ -66,9 +66,13 @@ impl Value {
             Value::Bool(_) | Value::Null => true,
             Value::Float(f) => f.is_finite(),
             Value::Array { items, .. } => items.iter().all(Value::is_json),
-            Value::Map { entries, .. } => entries
-                .iter()
-                .all(|(k, v)| matches!(k, Value::Text(_) | Value::TextChunks(_)) && v.is_json()),
+            Value::Map { entries, .. } => {
+                // Text keys only, each once: JSON readers disagree on repeats.
+                let mut seen = std::collections::HashSet::new();
+                entries
+                    .iter()
+                    .all(|(k, v)| k.as_text().is_some_and(|k| seen.insert(k)) && v.is_json())
+            }
             Value::Bytes(_) | Value::BytesChunks(_) | Value::Tag(..) => false,
             Value::Undefined | Value::Simple(_) => false,
         }
@@ -539,6 +543,10 @@ mod tests {
         assert!(!decode(&from_hex("4101").unwrap()).unwrap().is_json());
         assert!(!decode(&from_hex("f97e00").unwrap()).unwrap().is_json());
         assert!(!decode(&from_hex("c101").unwrap()).unwrap().is_json());
+        // {"a": 1, "a": 2}: well-formed CBOR, but not something to show as JSON.
+        assert!(!decode(&from_hex("a2616101616102").unwrap())
+            .unwrap()
+            .is_json());
     }
 
     #[test]
