@@ -121,6 +121,25 @@ void main() {
           throwsA(isA<InvalidArgumentException>()));
     });
 
+    test('openAsync and closeAsync', () async {
+      final path = tempDbPath();
+      final file = await Nook.openAsync(path);
+      expect(file.path, path);
+      file.put('a', 1);
+      await file.putAsync('b', 2);
+      await file.closeAsync();
+      expect(file.isClosed, isTrue);
+      expect(() => file.get('a'), throwsA(isA<ClosedException>()));
+      await file.closeAsync(); // twice is fine
+      final again = Nook.open(path);
+      addTearDown(again.close);
+      expect(again.get('b'), 2);
+      await expectLater(Nook.openAsync(path, pageSize: 3000),
+          throwsA(isA<InvalidArgumentException>()));
+      await expectLater(Nook.openAsync('${tempDir().path}/x/y/z.nook'),
+          throwsA(isA<IoException>()));
+    });
+
     test('an async call on a closed database is CLOSED', () async {
       final other = Nook.memory()..close();
       await expectLater(other.getAsync('a'), throwsA(isA<ClosedException>()));

@@ -112,13 +112,40 @@ final class Nook implements Finalizable {
   }) {
     _checkSizes(cacheSize, pageSize);
     final calls = _Calls.of(libraryPath);
+    final handle = calls.open(path, _flags(create, readOnly, durability),
+        cacheSize, pageSize, _busyMillis(busyTimeout));
+    return Nook._(calls, handle, path, owned: true);
+  }
+
+  /// [open] on the worker isolate, so a UI isolate does not wait for the file
+  /// to be opened (which may read and verify its header). The returned [Nook]
+  /// belongs to the calling isolate like one from [open].
+  static Future<Nook> openAsync(
+    String path, {
+    bool create = true,
+    bool readOnly = false,
+    Durability durability = Durability.immediate,
+    int cacheSize = 0,
+    int pageSize = 0,
+    Duration? busyTimeout = const Duration(seconds: 5),
+    String? libraryPath,
+  }) async {
+    _checkSizes(cacheSize, pageSize);
+    final calls = _Calls.of(libraryPath);
+    final flags = _flags(create, readOnly, durability);
+    final busy = _busyMillis(busyTimeout);
+    final worker = await _Worker.of(calls.library.path);
+    final handle = (await worker.run(
+        _openJob(path, flags, cacheSize, pageSize, busy), path)) as int;
+    return Nook._(calls, handle, path, owned: true);
+  }
+
+  static int _flags(bool create, bool readOnly, Durability durability) {
     var flags = 0;
     if (create) flags |= nookOpenCreate;
     if (readOnly) flags |= nookOpenReadOnly;
     if (durability == Durability.relaxed) flags |= nookOpenRelaxed;
-    final handle = calls.open(
-        path, flags, cacheSize, pageSize, _busyMillis(busyTimeout));
-    return Nook._(calls, handle, path, owned: true);
+    return flags;
   }
 
   /// Opens a new, empty in-memory database (gone when closed).
@@ -182,18 +209,25 @@ final class Nook implements Finalizable {
   /// Closes the database: rolls back an open write transaction, ends read
   /// transactions and cursors, and releases the handle. Safe to call twice.
   void close() {
+    final h = _release();
+    if (h != 0) _calls.close(h);
+  }
+
+  /// Marks this object closed on the Dart side (children orphaned, finalizer
+  /// detached); returns the handle to close natively, or 0 when there is
+  /// nothing to close (already closed, or borrowed).
+  int _release() {
     final h = _handle;
-    if (h == 0) return;
+    if (h == 0) return 0;
     _handle = 0;
     _activeWrite = null;
     for (final ref in _children) {
       ref.target?._orphan();
     }
     _children.clear();
-    if (_owned) {
-      _calls.library.finalizer.detach(this);
-      _calls.close(h);
-    }
+    if (!_owned) return 0;
+    _calls.library.finalizer.detach(this);
+    return h;
   }
 
   void _adopt(_Child child) {

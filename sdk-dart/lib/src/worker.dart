@@ -144,6 +144,15 @@ Object? _moved(Uint8List? bytes) =>
 
 // Job builders. Each captures only its (sendable) arguments.
 
+Object? Function() _openJob(
+        String path, int flags, int cacheSize, int pageSize, int busyMs) =>
+    () => _Calls.of(null).open(path, flags, cacheSize, pageSize, busyMs);
+
+Object? Function() _closeJob(int db) => () {
+      _Calls.of(null).close(db);
+      return null;
+    };
+
 Object? Function() _getJob(int db, Uint8List key) =>
     () => _moved(Nook._borrow(db).getBytes(key));
 
@@ -242,6 +251,14 @@ extension NookAsync on Nook {
   Future<Object?> _run(Object? Function() job) async {
     final worker = await _Worker.of(_calls.library.path);
     return worker.run(job, this);
+  }
+
+  /// [Nook.close] with the native close (which may flush a relaxed database
+  /// to disk) on the worker isolate. This object is closed at once: any use
+  /// after this call throws [ClosedException].
+  Future<void> closeAsync() async {
+    final h = _release();
+    if (h != 0) await _run(_closeJob(h));
   }
 
   /// [Nook.get] on the worker isolate (the value is decoded there too).

@@ -7,7 +7,7 @@ import 'package:path_provider/path_provider.dart';
 Future<void> main() async {
   WidgetsFlutterBinding.ensureInitialized();
   final dir = await getApplicationDocumentsDirectory();
-  final db = Nook.open('${dir.path}/notes.nook');
+  final db = await Nook.openAsync('${dir.path}/notes.nook');
   runApp(NotesApp(db: db));
 }
 
