@@ -68,8 +68,10 @@ func (db *DB) Compact() (CompactReport, error) {
 	return r, db.closedAware(err)
 }
 
-// Backup writes a consistent copy of the database (one snapshot; writers
-// keep working) to the file at path, which Open can then open.
+// Backup writes a consistent, compact copy of the last committed state (one
+// snapshot; readers and writers keep working) to the new file at path, which
+// Open can then open. It never overwrites: an existing path gives ErrExists.
+// It works on read-only and in-memory databases too.
 func (db *DB) Backup(path string) error {
 	if path == "" {
 		return errorf(CodeInvalidArgument, "the backup path is empty; pass the file to write")

@@ -282,6 +282,7 @@ func TestAdmin(t *testing.T) {
 	mustOK(t, "Compact", err)
 	backup := filepath.Join(t.TempDir(), "backup.nook")
 	mustOK(t, "Backup", db.Backup(backup))
+	wantErr(t, "Backup over an existing file", db.Backup(backup), ErrExists)
 	b, err := Open(backup, MustExist())
 	mustOK(t, "open backup", err)
 	defer b.Close()

@@ -40,3 +40,16 @@ func (op writeOp) String() string {
 // against. Open refuses a library of another major version with
 // ErrIncompatible; a newer minor version is accepted.
 const ABIMajor = 1
+
+// abiCompatible decides whether a library of ABI version major.minor can serve
+// this package, compiled against a header of minor needMinor: the same major
+// (spec/versioning.md), and at least the minor whose functions it calls.
+func abiCompatible(major, minor, needMinor uint32) error {
+	if major == ABIMajor && minor >= needMinor {
+		return nil
+	}
+	return errorf(CodeIncompatible,
+		"the linked Nook library has ABI version %d.%d but this Go package needs %d.%d or a later %d.x; "+
+			"link the libnook.a built from the same Nook release as this package",
+		major, minor, ABIMajor, needMinor, ABIMajor)
+}

@@ -152,12 +152,7 @@ func checkABIVersion() error {
 			abiCheck.err = newError(Code(st), "nook_abi_version failed")
 			return
 		}
-		if uint32(major) != ABIMajor || uint32(minor) < uint32(C.NOOK_ABI_VERSION_MINOR) {
-			abiCheck.err = errorf(CodeIncompatible,
-				"the linked Nook library has ABI version %d.%d but this Go package needs %d.%d or a later %d.x; "+
-					"link the libnook.a built from the same Nook release as this package",
-				major, minor, ABIMajor, C.NOOK_ABI_VERSION_MINOR, ABIMajor)
-		}
+		abiCheck.err = abiCompatible(uint32(major), uint32(minor), uint32(C.NOOK_ABI_VERSION_MINOR))
 	})
 	return abiCheck.err
 }

@@ -31,6 +31,10 @@ go vet ./...
 echo "--> go test -race"
 go test -race -count=1 -timeout 300s ./...
 
+echo "--> GOGC=1: lifetime tests with a collection at nearly every allocation"
+# A missing runtime.KeepAlive or a finalizer racing a cgo call shows up here.
+GOGC=1 go test -count=1 -short -run 'Finalizer|Close|Concurrent|Scan|Batch' .
+
 echo "--> CGO_ENABLED=0: the stub builds and says what is needed"
 CGO_ENABLED=0 go vet .
 CGO_ENABLED=0 go test -count=1 -run 'TestWithoutCgo' .

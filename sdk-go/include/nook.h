@@ -213,6 +213,9 @@ int32_t nook_error_close(uint64_t error);
 // created) are 0 for the defaults; `busy_timeout_ms` is how long a writer
 // waits for the writer slot (0: fail at once with BUSY; NOOK_WAIT_FOREVER).
 //
+// Opening a file already open in this process gives another handle on the
+// same database (sharing its writer slot).
+//
 // Statuses: OK; INVALID_ARGUMENT; NOT_FOUND (no file and no
 // NOOK_OPEN_CREATE); LOCKED; CORRUPTED; INCOMPATIBLE; IO; DISK_FULL; INTERNAL.
 int32_t nook_open(const uint8_t *path, size_t path_len, uint32_t flags, uint64_t cache_size, uint32_t page_size, uint32_t busy_timeout_ms, uint64_t *db, uint64_t *error);
@@ -258,11 +261,12 @@ int32_t nook_stats(uint64_t db, uint64_t *fields, size_t field_count, size_t *av
 // Statuses: OK; INVALID_HANDLE; READ_ONLY; BUSY; CLOSED; IO; DISK_FULL; INTERNAL.
 int32_t nook_compact(uint64_t db, uint64_t *size_before, uint64_t *size_after, uint64_t *error);
 
-// Writes a consistent copy of the database (its last committed state) to the
-// new file at `path` (as for `nook_open`). Works on read-only and in-memory
-// databases.
+// Writes a consistent, compact copy of the database (its last committed
+// state) to the new file at `path` (as for `nook_open`; it must not exist).
+// Works on read-only and in-memory databases.
 //
-// Statuses: OK; INVALID_ARGUMENT; INVALID_HANDLE; IO; DISK_FULL; INTERNAL.
+// Statuses: OK; INVALID_ARGUMENT; ALREADY_EXISTS (`path` exists);
+// INVALID_HANDLE; IO; DISK_FULL; INTERNAL.
 int32_t nook_backup(uint64_t db, const uint8_t *path, size_t path_len, uint64_t *error);
 
 // Copies the value of `key` into `buf` (capacity `cap`) and writes its length
