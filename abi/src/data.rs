@@ -247,13 +247,20 @@ unsafe fn store_value(
 ) -> Result<(), Failure> {
     let key = args::key(key, key_len)?;
     let value = args::value(value, value_len)?;
-    Target::get(target)?.write(|w| match (w, how) {
+    let written = Target::get(target)?.write(|w| match (w, how) {
         (Writer::Database(db), Store::Put) => db.put(key, value),
         (Writer::Database(db), Store::Insert) => db.insert(key, value),
         (Writer::Database(db), Store::Update) => db.update(key, value),
         (Writer::Write(t), Store::Put) => t.put(key, value),
         (Writer::Write(t), Store::Insert) => t.insert(key, value),
         (Writer::Write(t), Store::Update) => t.update(key, value),
+    });
+    // The engine's CBOR message gives the byte offset; say which argument.
+    written.map_err(|mut failure| {
+        if failure.code == codes::NOOK_INVALID_VALUE {
+            failure.message = format!("value: {}", failure.message);
+        }
+        failure
     })
 }
 

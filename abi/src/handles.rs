@@ -22,29 +22,71 @@
 use crate::failure::Failure;
 use crate::objects::{Cursor, Database, Transaction};
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// How the 64 bits of a handle are split: slot index (low bits), kind,
+/// generation (high bits).
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    index_bits: u32,
+    kind_bits: u32,
+    generation_bits: u32,
+}
+
+/// The layout on 64-bit targets: 16 Mi open handles, 2^32 generations.
+#[cfg_attr(not(target_pointer_width = "64"), allow(dead_code))]
+const WIDE: Layout = Layout {
+    index_bits: 24,
+    kind_bits: 8,
+    generation_bits: 32,
+};
+
+/// The layout on 32-bit targets: every handle fits in 32 bits, so it can be
+/// the pointer-sized token of `nook_finalize` (Dart's NativeFinalizer).
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))]
+const NARROW: Layout = Layout {
+    index_bits: 20,
+    kind_bits: 4,
+    generation_bits: 8,
+};
 
 #[cfg(target_pointer_width = "64")]
-mod layout {
-    pub(super) const INDEX_BITS: u32 = 24;
-    pub(super) const KIND_BITS: u32 = 8;
-    pub(super) const GENERATION_BITS: u32 = 32;
-}
-
+const LAYOUT: Layout = WIDE;
 #[cfg(not(target_pointer_width = "64"))]
-mod layout {
-    pub(super) const INDEX_BITS: u32 = 20;
-    pub(super) const KIND_BITS: u32 = 4;
-    pub(super) const GENERATION_BITS: u32 = 8;
-}
+const LAYOUT: Layout = NARROW;
 
-use layout::{GENERATION_BITS, INDEX_BITS, KIND_BITS};
-
-const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
-const KIND_MASK: u64 = (1 << KIND_BITS) - 1;
-const GENERATION_MASK: u64 = (1 << GENERATION_BITS) - 1;
 /// Most slots the table ever holds: the number of handles open at once.
-pub(crate) const MAX_HANDLES: usize = 1 << INDEX_BITS;
+pub(crate) const MAX_HANDLES: usize = 1 << LAYOUT.index_bits;
+
+impl Layout {
+    const fn mask(bits: u32) -> u64 {
+        (1 << bits) - 1
+    }
+
+    fn encode(self, index: usize, kind: u64, generation: u64) -> u64 {
+        (generation << (self.index_bits + self.kind_bits))
+            | (kind << self.index_bits)
+            | index as u64
+    }
+
+    /// Splits a handle into (index, kind bits, generation); `None` when bits
+    /// above the layout are set.
+    fn decode(self, handle: u64) -> Option<(usize, u64, u64)> {
+        let used = self.index_bits + self.kind_bits + self.generation_bits;
+        if used < 64 && handle >> used != 0 {
+            return None;
+        }
+        Some((
+            (handle & Layout::mask(self.index_bits)) as usize,
+            (handle >> self.index_bits) & Layout::mask(self.kind_bits),
+            (handle >> (self.index_bits + self.kind_bits)) & Layout::mask(self.generation_bits),
+        ))
+    }
+
+    fn next_generation(self, generation: u64) -> u64 {
+        (generation + 1) & Layout::mask(self.generation_bits)
+    }
+}
 
 /// What a handle names. The numbers are part of the handle value only; callers
 /// must treat handles as opaque.
@@ -119,35 +161,25 @@ struct Table {
     free: VecDeque<usize>,
 }
 
-static TABLE: Mutex<Table> = Mutex::new(Table {
+/// Lookups (every call) share the lock; only making and closing handles
+/// take it exclusively.
+static TABLE: RwLock<Table> = RwLock::new(Table {
     slots: Vec::new(),
     free: VecDeque::new(),
 });
 
-fn table() -> MutexGuard<'static, Table> {
+fn read_table() -> RwLockReadGuard<'static, Table> {
     // Table operations cannot panic halfway through a change, so a poisoned lock
     // (a panic elsewhere while it was held) leaves a consistent table.
     TABLE
-        .lock()
+        .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn encode(index: usize, kind: Kind, generation: u64) -> u64 {
-    (generation << (INDEX_BITS + KIND_BITS)) | ((kind as u64) << INDEX_BITS) | index as u64
-}
-
-/// Splits a handle into (index, kind bits, generation); `None` when bits above
-/// the layout are set (possible only on 32-bit targets).
-fn decode(handle: u64) -> Option<(usize, u64, u64)> {
-    let used = INDEX_BITS + KIND_BITS + GENERATION_BITS;
-    if used < 64 && handle >> used != 0 {
-        return None;
-    }
-    Some((
-        (handle & INDEX_MASK) as usize,
-        (handle >> INDEX_BITS) & KIND_MASK,
-        (handle >> (INDEX_BITS + KIND_BITS)) & GENERATION_MASK,
-    ))
+fn write_table() -> RwLockWriteGuard<'static, Table> {
+    TABLE
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn invalid(handle: u64, what: &str, expected: &[Kind]) -> Failure {
@@ -162,7 +194,7 @@ fn invalid(handle: u64, what: &str, expected: &[Kind]) -> Failure {
 /// Adds `object` to the table and returns its new handle.
 pub(crate) fn insert(object: Object) -> Result<u64, Failure> {
     let kind = object.kind();
-    let mut table = table();
+    let mut table = write_table();
     let index = match table.free.pop_front() {
         Some(index) => index,
         None if table.slots.len() < MAX_HANDLES => {
@@ -182,7 +214,7 @@ pub(crate) fn insert(object: Object) -> Result<u64, Failure> {
     };
     let slot = &mut table.slots[index];
     slot.object = Some(object);
-    Ok(encode(index, kind, slot.generation))
+    Ok(LAYOUT.encode(index, kind as u64, slot.generation))
 }
 
 /// Runs `f` on the object named by `handle` under the table lock. `f` must be
@@ -193,7 +225,7 @@ pub(crate) fn with<R>(
     expected: &[Kind],
     f: impl FnOnce(&Object) -> R,
 ) -> Result<R, Failure> {
-    let table = table();
+    let table = read_table();
     match find(&table, handle, expected) {
         Some(index) => Ok(f(table.slots[index].object.as_ref().expect("found"))),
         None => {
@@ -204,7 +236,7 @@ pub(crate) fn with<R>(
 }
 
 fn find(table: &Table, handle: u64, expected: &[Kind]) -> Option<usize> {
-    let (index, kind_bits, generation) = decode(handle)?;
+    let (index, kind_bits, generation) = LAYOUT.decode(handle)?;
     let kind = Kind::from_bits(kind_bits)?;
     if !expected.contains(&kind) {
         return None;
@@ -217,14 +249,14 @@ fn find(table: &Table, handle: u64, expected: &[Kind]) -> Option<usize> {
 /// Removes the object named by `handle` (which must be of one of the `expected`
 /// kinds) and returns it; the handle is invalid from then on.
 pub(crate) fn remove(handle: u64, what: &str, expected: &[Kind]) -> Result<Object, Failure> {
-    let mut table = table();
+    let mut table = write_table();
     let Some(index) = find(&table, handle, expected) else {
         drop(table);
         return Err(invalid(handle, what, expected));
     };
     let slot = &mut table.slots[index];
     let object = slot.object.take().expect("found");
-    slot.generation = (slot.generation + 1) & GENERATION_MASK;
+    slot.generation = LAYOUT.next_generation(slot.generation);
     table.free.push_back(index);
     Ok(object)
 }
@@ -276,7 +308,7 @@ mod tests {
         let mut others = Vec::new();
         let fresh = loop {
             let n = buffer(b"y");
-            if n & INDEX_MASK == h & INDEX_MASK {
+            if n & Layout::mask(LAYOUT.index_bits) == h & Layout::mask(LAYOUT.index_bits) {
                 break n;
             }
             others.push(n);
@@ -294,6 +326,40 @@ mod tests {
         for other in others.into_iter().chain([fresh]) {
             remove(other, "h", &[Kind::Buffer]).unwrap();
         }
+    }
+
+    #[test]
+    fn both_layouts_round_trip_and_the_narrow_one_fits_in_32_bits() {
+        for layout in [WIDE, NARROW] {
+            let max_index = (1usize << layout.index_bits) - 1;
+            let max_generation = Layout::mask(layout.generation_bits);
+            for (index, kind, generation) in [(0, 1, 1), (max_index, 5, max_generation), (7, 3, 2)]
+            {
+                let handle = layout.encode(index, kind, generation);
+                assert_ne!(handle, 0);
+                assert_eq!(
+                    layout.decode(handle),
+                    Some((index, kind, generation)),
+                    "{layout:?}"
+                );
+            }
+            assert_eq!(layout.next_generation(max_generation), 0);
+        }
+        let largest = NARROW.encode(
+            (1 << NARROW.index_bits) - 1,
+            15,
+            Layout::mask(NARROW.generation_bits),
+        );
+        assert_eq!(
+            largest,
+            u32::MAX as u64,
+            "a narrow handle fits in a 32-bit pointer"
+        );
+        assert_eq!(
+            NARROW.decode(1 << 32),
+            None,
+            "bits above 32 are forged on 32-bit targets"
+        );
     }
 
     #[test]
