@@ -24,8 +24,10 @@ type DB struct {
 
 // Open opens the database file at path, creating it unless MustExist or
 // ReadOnly is given. Another process holding the file fails the call at once
-// with ErrLocked (it never waits); opening the same path twice in one process
-// shares one underlying instance.
+// with ErrLocked (it never waits). Opening a path that this process already
+// has open gives a second DB on the same underlying database (same data, one
+// shared writer slot; closing one leaves the other open), except that a
+// read-write open of a file open read-only here is ErrLocked.
 //
 // Open checks that the linked library's ABI major version is the one this
 // package was written for, and fails with ErrIncompatible otherwise.
@@ -120,8 +122,7 @@ func (db *DB) closedAware(err error) error {
 	return err
 }
 
-// dbTarget is the receiver of an operation: a database (auto-commit) or a
-// transaction.
+// target is the database as the receiver of an auto-commit operation.
 func (db *DB) target() (target, error) {
 	h, err := db.handle()
 	return target{h: h}, err

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCRUD(t *testing.T) {
@@ -332,4 +333,23 @@ func TestABIVersion(t *testing.T) {
 	if err := checkABIVersion(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestOpenTwiceInProcess: a second Open of the same path shares the
+// database (data and the one writer slot); closing one leaves the other.
+func TestOpenTwiceInProcess(t *testing.T) {
+	a, path := openFile(t, BusyTimeout(20*time.Millisecond))
+	b, err := Open(path, BusyTimeout(20*time.Millisecond))
+	mustOK(t, "second Open", err)
+	defer b.Close()
+	mustOK(t, "Put through a", a.Put([]byte("k"), cb(t, 1)))
+	if v, err := b.Get([]byte("k")); err != nil || !bytes.Equal(v, cb(t, 1)) {
+		t.Fatalf("b does not see a's commit: %x, %v", v, err)
+	}
+	tx, err := a.Begin(true)
+	mustOK(t, "Begin on a", err)
+	wantErr(t, "write through b while a has the writer slot", b.Put([]byte("k"), cb(t, 2)), ErrBusy)
+	mustOK(t, "Rollback", tx.Rollback())
+	mustOK(t, "Close a", a.Close())
+	mustOK(t, "Put through b after a closed", b.Put([]byte("k"), cb(t, 3)))
 }

@@ -10,10 +10,9 @@ package nook
 // into an *Error carrying the library's code and message.
 
 // target is the receiver of a data operation: a database handle (the
-// operation auto-commits) or a transaction handle.
+// operation auto-commits) or a transaction handle; the C ABI takes either.
 type target struct {
-	h   uint64
-	txn bool
+	h uint64
 }
 
 // writeOp selects put, insert or update.

@@ -135,7 +135,7 @@ func errClosedTx() error {
 
 func (tx *Tx) target() (target, error) {
 	if h := tx.h.Load(); h != 0 {
-		return target{h: h, txn: true}, nil
+		return target{h: h}, nil
 	}
 	return target{}, errClosedTx()
 }
