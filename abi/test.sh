@@ -23,7 +23,7 @@ out=target/nook-c
 mkdir -p "$out"
 cflags=(-std=c11 -O1 -g -Wall -Wextra -Wno-type-limits -Werror -pthread -Iabi/include)
 link=(-Ltarget/release -lnook -Wl,-rpath,"$PWD/target/release")
-gcc "${cflags[@]}" abi/tests/misuse.c abi/tests/threads.c "${link[@]}" -o "$out/misuse"
+gcc "${cflags[@]}" abi/tests/misuse.c abi/tests/files.c abi/tests/threads.c "${link[@]}" -o "$out/misuse"
 gcc "${cflags[@]}" abi/conformance/runner.c "${link[@]}" -o "$out/conformance"
 
 scratch=$(mktemp -d)

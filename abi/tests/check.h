@@ -3,6 +3,8 @@
 #define NOOK_TEST_CHECK_H
 #include "nook.h"
 
+#include <stddef.h>
+
 /* Counters, updated atomically: checks run and checks failed. */
 extern int checks, failures;
 
@@ -21,6 +23,14 @@ static const uint8_t V42[] = {0x18, 0x2a}; /* the CBOR integer 42 */
 /* `dir/name`, where dir is the scratch folder given to the test program. */
 void path_in_dir(char *out, size_t cap, const char *name);
 
+/* Copies the message of ERROR handle `err` into `out` and closes the handle. */
+void message(uint64_t err, char *out, size_t cap);
+
+/* A new in-memory database with the given busy timeout. */
+uint64_t memory_db(uint32_t busy_ms);
+
+void test_files(void);
+void test_locked_by_another_process(void);
 void test_writers_and_busy(void);
 void test_threads(void);
 #endif

@@ -1,0 +1,109 @@
+/*
+ * Misuse tests of databases on files: the statuses the conformance format
+ * cannot reach (NOT_FOUND without create, LOCKED by another process,
+ * CORRUPTED, IO), read-only handles, sync, check, compact and backup.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void test_files(void) {
+    char path[600], other[600], msg[512];
+    uint64_t db = 0, db2 = 0, err = 0, n = 0;
+    path_in_dir(path, sizeof path, "files.nook");
+    EXPECT(nook_open((const uint8_t *)path, strlen(path), 0, 0, 0, 0, &db, &err), NOOK_NOT_FOUND);
+    message(err, msg, sizeof msg);
+    EXPECT(nook_open((const uint8_t *)path, strlen(path), NOOK_OPEN_READ_ONLY, 0, 0, 0, &db, NULL),
+           NOOK_NOT_FOUND);
+    EXPECT(nook_open((const uint8_t *)path, strlen(path), NOOK_OPEN_CREATE | NOOK_OPEN_RELAXED, 1 << 20, 8192, 0,
+                     &db, NULL),
+           NOOK_OK);
+    EXPECT(nook_put(db, K("k"), VAL, NULL), NOOK_OK);
+    EXPECT(nook_sync(db, NULL), NOOK_OK);
+    uint64_t pages = 0, keys = 0, before = 0, after = 0;
+    EXPECT(nook_check(db, &pages, &keys, NULL), NOOK_OK);
+    TRUE(keys == 1);
+    EXPECT(nook_compact(db, &before, &after, NULL), NOOK_OK);
+    TRUE(before > 0 && after > 0);
+    /* backup: to a new file, never over an existing one */
+    path_in_dir(other, sizeof other, "backup.nook");
+    EXPECT(nook_backup(db, (const uint8_t *)other, strlen(other), NULL), NOOK_OK);
+    EXPECT(nook_backup(db, (const uint8_t *)other, strlen(other), NULL), NOOK_ALREADY_EXISTS);
+    EXPECT(nook_open((const uint8_t *)other, strlen(other), 0, 0, 0, 0, &db2, NULL), NOOK_OK);
+    EXPECT(nook_count(db2, &n, NULL), NOOK_OK);
+    TRUE(n == 1);
+    EXPECT(nook_close(db2), NOOK_OK);
+    uint64_t mem = memory_db(0);
+    path_in_dir(other, sizeof other, "memory-backup.nook");
+    EXPECT(nook_put(mem, K("m"), VAL, NULL), NOOK_OK);
+    EXPECT(nook_backup(mem, (const uint8_t *)other, strlen(other), NULL), NOOK_OK);
+    EXPECT(nook_close(mem), NOOK_OK);
+    EXPECT(nook_close(db), NOOK_OK);
+
+    /* read-only: every write refused, reads fine */
+    EXPECT(nook_open((const uint8_t *)path, strlen(path), NOOK_OPEN_READ_ONLY, 0, 0, 0, &db, NULL), NOOK_OK);
+    uint64_t txn = 0;
+    EXPECT(nook_put(db, K("x"), VAL, NULL), NOOK_READ_ONLY);
+    EXPECT(nook_begin_write(db, &txn, NULL), NOOK_READ_ONLY);
+    EXPECT(nook_compact(db, NULL, NULL, NULL), NOOK_READ_ONLY);
+    EXPECT(nook_write_batch(db, NULL, 0, NULL), NOOK_READ_ONLY);
+    EXPECT(nook_sync(db, NULL), NOOK_OK);
+    EXPECT(nook_count(db, &n, NULL), NOOK_OK);
+    TRUE(n == 1);
+    EXPECT(nook_close(db), NOOK_OK);
+
+    /* CORRUPTED: not a Nook file */
+    path_in_dir(other, sizeof other, "garbage.nook");
+    FILE *f = fopen(other, "wb");
+    for (int i = 0; i < 3 * 4096; i++) fputc('x', f);
+    fclose(f);
+    EXPECT(nook_open((const uint8_t *)other, strlen(other), NOOK_OPEN_CREATE, 0, 0, 0, &db, &err), NOOK_CORRUPTED);
+    message(err, msg, sizeof msg);
+    TRUE(strstr(msg, "nook_open") != NULL);
+    /* IO: a directory is not a file */
+    char folder[600];
+    path_in_dir(folder, sizeof folder, ".");
+    EXPECT(nook_open((const uint8_t *)folder, strlen(folder), NOOK_OPEN_CREATE, 0, 0, 0, &db, NULL), NOOK_IO);
+    /* a path with a NUL byte */
+    EXPECT(nook_open((const uint8_t *)"a\0b", 3, NOOK_OPEN_CREATE, 0, 0, 0, &db, NULL), NOOK_INVALID_ARGUMENT);
+}
+
+/* LOCKED: another process holds the file. */
+void test_locked_by_another_process(void) {
+    char path[600];
+    path_in_dir(path, sizeof path, "locked.nook");
+    uint64_t db = 0;
+    EXPECT(nook_open((const uint8_t *)path, strlen(path), NOOK_OPEN_CREATE, 0, 0, 0, &db, NULL), NOOK_OK);
+    EXPECT(nook_close(db), NOOK_OK);
+    int ready[2], release[2];
+    if (pipe(ready) || pipe(release)) { perror("pipe"); exit(2); }
+    pid_t child = fork();
+    if (child == 0) {
+        uint64_t mine = 0;
+        char c = nook_open((const uint8_t *)path, strlen(path), 0, 0, 0, 0, &mine, NULL) == NOOK_OK ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1) _exit(3);
+        if (read(release[0], &c, 1) < 0) _exit(3);
+        _exit(0);
+    }
+    char c = 0;
+    TRUE(read(ready[0], &c, 1) == 1 && c == 'y');
+    uint64_t err = 0;
+    EXPECT(nook_open((const uint8_t *)path, strlen(path), 0, 0, 0, 0, &db, &err), NOOK_LOCKED);
+    char msg[512];
+    message(err, msg, sizeof msg);
+    TRUE(strstr(msg, "locked") != NULL);
+    if (write(release[1], "x", 1) != 1) perror("write");
+    int status = 0;
+    waitpid(child, &status, 0);
+    TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT(nook_open((const uint8_t *)path, strlen(path), 0, 0, 0, 0, &db, NULL), NOOK_OK);
+    EXPECT(nook_close(db), NOOK_OK);
+    close(ready[0]), close(ready[1]), close(release[0]), close(release[1]);
+}
+
+
