@@ -278,7 +278,7 @@ fn long_help_footer() -> String {
     format!(
         "{EXAMPLES}\n\nREPL: Tab completes commands and keys; history is kept in \
          $XDG_DATA_HOME/nook/history (set NOOK_HISTORY to another file, or to empty to keep none);\n\
-         Ctrl-C cancels the line; Ctrl-D exits, rolling back an open transaction.\n\n{}",
+         Ctrl-C cancels the line, or stops a running command; Ctrl-D exits, rolling back an open transaction.\n\n{}",
         crate::error::exit_help()
     )
 }

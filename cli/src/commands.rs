@@ -314,6 +314,7 @@ impl Session {
         while !cursor.is_done() {
             batch.clear();
             view.next_batch(&mut cursor, PAIRS_PER_BATCH, &mut batch)?;
+            crate::interrupt::check()?;
             for (k, v) in &batch {
                 f(k, v)?;
             }

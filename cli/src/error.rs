@@ -16,7 +16,8 @@ pub enum Kind {
     Engine(ErrorKind),
     /// The command line or a REPL line is wrong: unknown command, missing argument.
     Usage,
-    /// Work was abandoned: the input ended inside a transaction, which was rolled back.
+    /// Work was abandoned: the input ended inside a transaction, which was
+    /// rolled back, or Ctrl-C stopped a REPL command.
     Aborted,
 }
 
@@ -131,7 +132,7 @@ pub fn exit_table() -> Vec<(i32, &'static str, &'static str)> {
         (
             EXIT_ABORTED,
             "ABORTED",
-            "the input ended inside a transaction, which was rolled back",
+            "work abandoned: input ended inside a transaction (rolled back), or Ctrl-C",
         ),
     ];
     rows.extend(

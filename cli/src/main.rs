@@ -17,7 +17,8 @@
 //! - [`value`]: the CBOR data model with its encoder and decoder;
 //!   [`json`] (JSON text ↔ value) and [`diag`] (diagnostic notation) print it.
 //! - [`error`]: error NAMEs and the stable exit codes.
-//! - [`progress`]: progress bars, on a terminal only.
+//! - [`progress`]: progress bars, on a terminal only; [`interrupt`]: Ctrl-C
+//!   stops a running REPL command instead of the REPL.
 //!
 //! `codec_props` (tests only) checks JSON, CBOR and diagnostic notation
 //! against each other and against the engine's CBOR validator.
@@ -27,6 +28,7 @@ mod batch;
 mod commands;
 mod diag;
 mod error;
+mod interrupt;
 mod json;
 mod line;
 mod output;

@@ -165,6 +165,7 @@ pub fn run(session: &mut Session) -> i32 {
         session.label,
         session.database().len()
     );
+    crate::interrupt::install();
     let mut out = std::io::stdout();
     loop {
         match editor.readline(&prompt(session)) {
@@ -176,6 +177,7 @@ pub fn run(session: &mut Session) -> i32 {
                         let _ = editor.append_history(path);
                     }
                 }
+                crate::interrupt::clear();
                 let result = line::execute(session, &text, &mut out);
                 let _ = out.flush();
                 match result {

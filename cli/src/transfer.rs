@@ -245,13 +245,18 @@ pub fn import(
     };
     let mut batch: Vec<Record> = Vec::new();
     let stopped = |e: CliError, report: &ImportReport| {
+        let next = match e.kind {
+            crate::error::Kind::Aborted => "Run the same import again to finish it",
+            _ => "Fix the input and run the import again",
+        };
         e.context("import stopped").suffix(format!(
             "; {} rows were imported before it, in {} whole batches of up to {batch_size}; no row of the failing batch \
-             was kept. Fix the input and run import again (it replaces existing keys, so that is safe)",
+             was kept. {next} (it replaces existing keys, so that is safe)",
             report.rows, report.batches
         ))
     };
     loop {
+        crate::interrupt::check().map_err(|e| stopped(e, &report))?;
         let record = records.next_record().map_err(|e| stopped(e, &report))?;
         let end = record.is_none();
         batch.extend(record);

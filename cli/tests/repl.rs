@@ -166,3 +166,32 @@ fn long_work_shows_a_progress_bar_on_a_terminal() {
     // Piped, the same import prints only its summary (see tests/transfer.rs).
     assert_eq!(run(&[&db, "count"]).ok(), "3000");
 }
+
+#[test]
+fn ctrl_c_stops_a_running_command_but_not_the_repl() {
+    let s = Scratch::new();
+    let db = s.db();
+    let file = s.path("rows.jsonl");
+    let rows: String = (0..20_000)
+        .map(|i| format!("{{\"key\":\"k{i}\",\"value\":{i}}}\n"))
+        .collect();
+    write(&file, rows);
+    let mut p = repl(&db, &s.root());
+    p.send_line(&format!("import {file} --batch-size 10"))
+        .unwrap();
+    p.exp_string("importing [").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("error[ABORTED]: import stopped: stopped by Ctrl-C")
+        .unwrap();
+    p.exp_string("Run the same import again to finish it")
+        .unwrap();
+    prompt(&mut p);
+    // The REPL goes on, with whole batches only.
+    p.send_line("count").unwrap();
+    let (_, count) = p.exp_regex(r"\r\n\d+\r\n").unwrap();
+    let count: usize = count.trim().parse().unwrap();
+    assert!(count < 20_000 && count % 10 == 0, "{count}");
+    prompt(&mut p);
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
