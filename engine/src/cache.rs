@@ -1,131 +1,208 @@
-//! The page cache: decoded nodes of committed pages, keyed by page id, in
-//! shards with CLOCK eviction, bounded by a number of pages.
+//! The page cache: decoded nodes of committed pages, found by page id through a
+//! radix table (no hashing, one cache line per hit), bounded by a number of
+//! pages with CLOCK eviction.
 //!
 //! Committed pages are immutable until freed and reused, and a page is only
 //! reused when no snapshot can reach it, so a cached node never goes stale for
 //! any reader that can ask for it. The writer replaces entries at commit.
+//!
+//! Each slot is an `ArcSwapOption`: readers take a node without a lock, and an
+//! evicted node is freed only when its last reader lets go of it.
 
 use crate::node::Node;
 use crate::page::PageId;
-use hashbrown::HashMap;
-use parking_lot::RwLock;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use arc_swap::ArcSwapOption;
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 
-const SHARDS: usize = 64;
+const BITS: u32 = 12;
+const FAN: usize = 1 << BITS;
+/// Pages at or beyond this id are not cached (256 TiB with 4 KiB pages).
+const LIMIT: PageId = 1 << (3 * BITS);
+const COUNTERS: usize = 16;
+
+struct Slot {
+    node: ArcSwapOption<Node>,
+    referenced: AtomicBool,
+}
+
+type Chunk = [Slot; FAN];
+type Directory = [AtomicPtr<Chunk>; FAN];
+
+#[repr(align(128))]
+struct Counter(AtomicU64);
 
 pub struct PageCache {
-    shards: Box<[Shard]>,
-    per_shard: usize,
-}
-
-#[repr(align(128))] // one shard per cache line pair: no false sharing between readers
-struct Shard {
-    inner: RwLock<ShardInner>,
-    hits: AtomicU64,
-    misses: AtomicU64,
-}
-
-struct Entry {
-    node: Arc<Node>,
-    referenced: AtomicBool,
-    ring_pos: usize,
+    top: Box<[AtomicPtr<Directory>; FAN]>,
+    /// Resident page ids, in CLOCK order.
+    ring: Mutex<Ring>,
+    capacity: usize,
+    hits: Box<[Counter; COUNTERS]>,
+    misses: Box<[Counter; COUNTERS]>,
 }
 
 #[derive(Default)]
-struct ShardInner {
-    map: HashMap<PageId, Entry>,
-    ring: Vec<PageId>,
+struct Ring {
+    ids: Vec<PageId>,
     hand: usize,
 }
 
+fn new_array<T>(f: impl Fn() -> T) -> Box<[T; FAN]> {
+    let v: Vec<T> = (0..FAN).map(|_| f()).collect();
+    v.into_boxed_slice()
+        .try_into()
+        .unwrap_or_else(|_| unreachable!())
+}
+
+/// Returns the entry behind `ptr`, creating it with `make` if it is missing.
+fn get_or_create<T>(ptr: &AtomicPtr<T>, make: impl FnOnce() -> Box<T>) -> &T {
+    let mut p = ptr.load(Ordering::Acquire);
+    if p.is_null() {
+        let fresh = Box::into_raw(make());
+        match ptr.compare_exchange(
+            std::ptr::null_mut(),
+            fresh,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => p = fresh,
+            Err(existing) => {
+                // SAFETY: `fresh` was never shared; another thread won the race.
+                drop(unsafe { Box::from_raw(fresh) });
+                p = existing;
+            }
+        }
+    }
+    // SAFETY: published pointers are never freed before the cache is dropped.
+    unsafe { &*p }
+}
+
 impl PageCache {
-    /// A cache of at most `capacity_pages` nodes (at least a few per shard).
+    /// A cache of at most `capacity_pages` nodes.
     pub fn new(capacity_pages: usize) -> PageCache {
-        let per_shard = capacity_pages.div_ceil(SHARDS).max(4);
-        let shards = (0..SHARDS)
-            .map(|_| Shard {
-                inner: RwLock::new(ShardInner::default()),
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
-            })
-            .collect();
-        PageCache { shards, per_shard }
+        PageCache {
+            top: new_array(|| AtomicPtr::new(std::ptr::null_mut())),
+            ring: Mutex::new(Ring::default()),
+            capacity: capacity_pages.max(16),
+            hits: Box::new(std::array::from_fn(|_| Counter(AtomicU64::new(0)))),
+            misses: Box::new(std::array::from_fn(|_| Counter(AtomicU64::new(0)))),
+        }
     }
 
-    fn shard(&self, id: PageId) -> &Shard {
-        // Fibonacci hashing spreads sequential page ids over the shards.
-        &self.shards[(id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % SHARDS]
+    fn slot(&self, id: PageId, create: bool) -> Option<&Slot> {
+        if id >= LIMIT {
+            return None;
+        }
+        let (a, b, c) = (
+            (id >> (2 * BITS)) as usize,
+            (id >> BITS) as usize % FAN,
+            id as usize % FAN,
+        );
+        let dir = if create {
+            get_or_create(&self.top[a], || {
+                new_array(|| AtomicPtr::new(std::ptr::null_mut()))
+            })
+        } else {
+            let p = self.top[a].load(Ordering::Acquire);
+            // SAFETY: see get_or_create.
+            unsafe { p.as_ref()? }
+        };
+        let chunk = if create {
+            get_or_create(&dir[b], || {
+                new_array(|| Slot {
+                    node: ArcSwapOption::empty(),
+                    referenced: AtomicBool::new(false),
+                })
+            })
+        } else {
+            let p = dir[b].load(Ordering::Acquire);
+            // SAFETY: see get_or_create.
+            unsafe { p.as_ref()? }
+        };
+        Some(&chunk[c])
     }
 
     pub fn get(&self, id: PageId) -> Option<Arc<Node>> {
-        let shard = self.shard(id);
-        let found = shard.inner.read().map.get(&id).map(|e| {
-            if !e.referenced.load(Ordering::Relaxed) {
-                e.referenced.store(true, Ordering::Relaxed);
+        let found = self.slot(id, false).and_then(|slot| {
+            let node = slot.node.load_full()?;
+            if !slot.referenced.load(Ordering::Relaxed) {
+                slot.referenced.store(true, Ordering::Relaxed);
             }
-            e.node.clone()
+            Some(node)
         });
-        let counter = if found.is_some() {
-            &shard.hits
+        let counters = if found.is_some() {
+            &self.hits
         } else {
-            &shard.misses
+            &self.misses
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        counters[id as usize % COUNTERS]
+            .0
+            .fetch_add(1, Ordering::Relaxed);
         found
     }
 
     pub fn insert(&self, id: PageId, node: Arc<Node>) {
-        let mut inner = self.shard(id).inner.write();
-        if let Some(e) = inner.map.get_mut(&id) {
-            e.node = node;
+        let Some(slot) = self.slot(id, true) else {
+            return;
+        };
+        if slot.node.swap(Some(node)).is_some() {
+            return; // replaced a resident page: the ring already has it
+        }
+        let mut ring = self.ring.lock();
+        if ring.ids.len() < self.capacity {
+            ring.ids.push(id);
             return;
         }
-        let ring_pos = if inner.ring.len() < self.per_shard {
-            inner.ring.push(id);
-            inner.ring.len() - 1
-        } else {
-            // CLOCK: give referenced entries a second chance.
-            loop {
-                let pos = inner.hand;
-                inner.hand = (inner.hand + 1) % inner.ring.len();
-                let victim = inner.ring[pos];
-                let second_chance = inner
-                    .map
-                    .get(&victim)
-                    .is_some_and(|e| e.referenced.swap(false, Ordering::Relaxed));
-                if !second_chance {
-                    inner.map.remove(&victim);
-                    inner.ring[pos] = id;
-                    break pos;
-                }
+        // CLOCK: give referenced pages a second chance.
+        loop {
+            let pos = ring.hand;
+            ring.hand = (ring.hand + 1) % ring.ids.len();
+            let victim = ring.ids[pos];
+            let Some(vslot) = self.slot(victim, false) else {
+                ring.ids[pos] = id;
+                return;
+            };
+            if victim != id && vslot.referenced.swap(false, Ordering::Relaxed) {
+                continue;
             }
-        };
-        inner.map.insert(
-            id,
-            Entry {
-                node,
-                referenced: AtomicBool::new(false),
-                ring_pos,
-            },
-        );
-        debug_assert_eq!(inner.ring[inner.map[&id].ring_pos], id);
+            if victim != id {
+                vslot.node.store(None);
+            }
+            ring.ids[pos] = id;
+            return;
+        }
     }
 
     pub fn capacity(&self) -> usize {
-        self.per_shard * SHARDS
+        self.capacity
     }
 
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.inner.read().map.len()).sum()
+        self.ring.lock().ids.len()
     }
 
     pub fn hits_and_misses(&self) -> (u64, u64) {
-        self.shards.iter().fold((0, 0), |(h, m), s| {
-            (
-                h + s.hits.load(Ordering::Relaxed),
-                m + s.misses.load(Ordering::Relaxed),
-            )
-        })
+        let sum = |c: &[Counter; COUNTERS]| c.iter().map(|c| c.0.load(Ordering::Relaxed)).sum();
+        (sum(&self.hits), sum(&self.misses))
+    }
+}
+
+impl Drop for PageCache {
+    fn drop(&mut self) {
+        for dir in self.top.iter() {
+            let d = dir.load(Ordering::Acquire);
+            if d.is_null() {
+                continue;
+            }
+            // SAFETY: we own the cache; nothing else can reach these pointers.
+            let d = unsafe { Box::from_raw(d) };
+            for chunk in d.iter() {
+                let c = chunk.load(Ordering::Acquire);
+                if !c.is_null() {
+                    drop(unsafe { Box::from_raw(c) });
+                }
+            }
+        }
     }
 }
