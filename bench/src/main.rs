@@ -186,11 +186,16 @@ fn open_all(dir: &Path) -> Vec<Box<dyn Engine>> {
         .set_cache_size(CACHE)
         .create(&redb_path)
         .unwrap();
-    vec![
+    let all: Vec<Box<dyn Engine>> = vec![
         Box::new(Nook(nook, nook_path)),
         Box::new(Lmdb(env, db, lmdb_dir)),
         Box::new(Redb(redb, redb_path)),
-    ]
+    ];
+    // NOOK_BENCH_ONLY=nook runs one engine (for profiling; ratios need all three).
+    match std::env::var("NOOK_BENCH_ONLY") {
+        Ok(only) => all.into_iter().filter(|e| e.name() == only).collect(),
+        Err(_) => all,
+    }
 }
 
 struct Table {
@@ -220,12 +225,15 @@ impl Table {
                     other / f[0]
                 }
             };
-            println!(
-                "| {name} | {} | {:.2}× | {:.2}× |",
-                cells.join(" | "),
-                ratio(f[1]),
-                ratio(f[2])
-            );
+            match f.len() {
+                3 => println!(
+                    "| {name} | {} | {:.2}× | {:.2}× |",
+                    cells.join(" | "),
+                    ratio(f[1]),
+                    ratio(f[2])
+                ),
+                _ => println!("| {name} | {} |", cells.join(" | ")),
+            }
         }
         println!("\nRatios above 1 mean Nook is better (faster, or smaller).");
     }
