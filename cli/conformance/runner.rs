@@ -134,7 +134,9 @@ impl Nook {
             let got = self
                 .lines
                 .recv_timeout(STEP_TIMEOUT)
-                .map_err(|_| format!("`{line}`: no reply from nook (it hung or exited)"))?;
+                .map_err(|_| {
+                    format!("`{line}`: no reply from nook (it hung or exited; status so far {status}, output {output:?})")
+                })?;
             if got == MARKER {
                 return Ok(Reply { status, output });
             }
@@ -408,7 +410,11 @@ pub fn run_dir(bin: &Path, dir: &Path, verbose: bool) -> Result<Totals, String> 
         .filter(|p| p.extension().is_some_and(|x| x == "nkc"))
         .collect();
     files.sort();
-    let scratch = std::env::temp_dir().join(format!("nook-cli-conformance-{}", std::process::id()));
+    // One scratch directory per run, even for several runs in one process.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let scratch =
+        std::env::temp_dir().join(format!("nook-cli-conformance-{}-{run}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let mut totals = Totals::default();
     for file in files {
