@@ -35,6 +35,10 @@ echo "--> GOGC=1: lifetime tests with a collection at nearly every allocation"
 # A missing runtime.KeepAlive or a finalizer racing a cgo call shows up here.
 GOGC=1 go test -count=1 -short -run 'Finalizer|Close|Concurrent|Scan|Batch' .
 
+echo "--> -tags nook_external: the library comes from CGO_LDFLAGS (how users outside the repository link)"
+CGO_LDFLAGS="$PWD/../target/release/libnook.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc" \
+  go test -count=1 -tags nook_external -run 'TestABIVersion|TestCRUD' .
+
 echo "--> CGO_ENABLED=0: the stub builds and says what is needed"
 CGO_ENABLED=0 go vet .
 CGO_ENABLED=0 go test -count=1 -run 'TestWithoutCgo' .
