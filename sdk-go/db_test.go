@@ -78,7 +78,7 @@ func TestGetReturnsACopy(t *testing.T) {
 
 func TestLargeValues(t *testing.T) {
 	db := openMem(t)
-	for _, size := range []int{0, 1, scratchSize - 3, scratchSize, scratchSize + 1, 1 << 20} {
+	for _, size := range []int{0, 1, getStackBuf - 3, getStackBuf - 2, getStackBuf - 1, getStackBuf, getStackBuf + 1, 1 << 20} {
 		v := cb(t, bytes.Repeat([]byte{'x'}, size))
 		mustOK(t, "Put", db.Put([]byte("big"), v))
 		got, err := db.Get([]byte("big"))

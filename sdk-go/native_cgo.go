@@ -215,47 +215,31 @@ func nativeEnd(txn uint64, writable, commit bool) error {
 	return failure(C.nook_txn_rollback(C.uint64_t(txn)), 0)
 }
 
-// scratch buffers for Get: most values fit, so a Get is one C call and one
-// exact-size allocation.
-const scratchSize = 4096
-
-var scratchPool = sync.Pool{New: func() any { b := make([]byte, scratchSize); return &b }}
+// getStackBuf is the size of the on-stack buffer a Get reads into first:
+// most values fit, so a Get is one C call and one exact-size allocation (the
+// buffer stays on the stack because nook_get is declared noescape).
+const getStackBuf = 512
 
 func errKeyNotFound() error {
 	return errorf(CodeNotFound, "the key is not in the database")
 }
 
 func nativeGet(t target, key []byte) ([]byte, error) {
-	sp := scratchPool.Get().(*[]byte)
-	defer scratchPool.Put(sp)
-	buf := *sp
+	var stack [getStackBuf]byte
+	n, err := nativeGetInto(t, key, stack[:])
+	if err == nil {
+		// append copies without first zeroing the new slice.
+		return append([]byte(nil), stack[:n]...), nil
+	}
+	// A larger value: read it straight into an exact-size slice (again if it
+	// grew between two calls).
 	for {
-		var n C.size_t
-		var errh C.uint64_t
-		st := C.nook_get(C.uint64_t(t.h), bytesPtr(key), C.size_t(len(key)), bufPtr(buf), C.size_t(len(buf)), &n, &errh)
-		switch st {
-		case C.NOOK_OK:
-			// append copies without first zeroing the new slice.
-			return append([]byte(nil), buf[:int(n)]...), nil
-		case C.NOOK_NOT_FOUND:
-			return nil, errKeyNotFound()
-		case C.NOOK_BUFFER_TOO_SMALL:
-			// The value is larger than the scratch buffer: read it straight
-			// into an exact-size slice (again if it grew meanwhile).
-			buf = make([]byte, int(n))
-			var m C.size_t
-			st = C.nook_get(C.uint64_t(t.h), bytesPtr(key), C.size_t(len(key)), bufPtr(buf), C.size_t(len(buf)), &m, &errh)
-			switch st {
-			case C.NOOK_OK:
-				return buf[:int(m)], nil
-			case C.NOOK_NOT_FOUND:
-				return nil, errKeyNotFound()
-			case C.NOOK_BUFFER_TOO_SMALL:
-				continue
-			}
-			return nil, failure(st, errh)
-		default:
-			return nil, failure(st, errh)
+		if e, ok := err.(*Error); !ok || e.Code != CodeBufferTooSmall {
+			return nil, err
+		}
+		buf := make([]byte, n)
+		if n, err = nativeGetInto(t, key, buf); err == nil {
+			return buf[:n], nil
 		}
 	}
 }
