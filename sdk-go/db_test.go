@@ -262,6 +262,14 @@ func TestOpenOptions(t *testing.T) {
 	}
 	_, err = Open(filepath.Join(dir, "junk.nook"))
 	wantErr(t, "Open of a non-Nook file", err, ErrCorrupted)
+
+	_, err = Open(dir)
+	wantErr(t, "Open of a folder", err, ErrIO)
+	ro2, err := Open(path, ReadOnly())
+	mustOK(t, "second read-only Open", err)
+	defer ro2.Close()
+	_, err = Open(path)
+	wantErr(t, "read-write Open of a file open read-only in this process", err, ErrLocked)
 }
 
 func TestAdmin(t *testing.T) {
