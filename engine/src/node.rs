@@ -10,6 +10,7 @@ use crate::page::{
     self, get_u16, get_u32, get_u64, put_u16, put_u32, put_u64, PageId, PageKind, TxId,
     PAGE_HEADER_LEN,
 };
+use std::sync::Arc;
 
 /// Hash bits an inner node routes by.
 pub const ROUTE_BITS: u32 = 9;
@@ -46,8 +47,10 @@ pub struct InnerNode {
     pub slots: Box<[Slot; FANOUT]>,
 }
 
-/// One slot of an inner node: a child page and its local depth.
+/// One slot of an inner node: a child page and its local depth. Packed (9
+/// bytes): copying an inner node for a write moves 4.6 KB, not 8 KB.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed)]
 pub struct Slot {
     pub child: PageId,
     pub depth: u8,
@@ -145,7 +148,7 @@ pub struct LeafEntry {
     pub key_len: u16,
     key_inline: bool,
     /// The key (when inline), then the value (when inline).
-    data: Box<[u8]>,
+    data: Arc<[u8]>,
     /// The overflow record's first page and the value length, when the value
     /// is not inline (the record holds the key too when it is not inline).
     overflow: Option<(PageId, u32)>,
@@ -164,7 +167,7 @@ impl LeafEntry {
             hash,
             key_len: key.len() as u16,
             key_inline: true,
-            data: data.into(),
+            data: Arc::from(data),
             overflow: None,
         }
     }
@@ -181,7 +184,7 @@ impl LeafEntry {
         let data = if key_inline {
             key.into()
         } else {
-            Box::default()
+            Arc::from(&[][..])
         };
         LeafEntry {
             hash,
@@ -368,7 +371,7 @@ impl Node {
                     let value_inline = flags & FLAG_VALUE_OVERFLOW == 0;
                     let data_len = if key_inline { key_len as usize } else { 0 }
                         + if value_inline { value_len as usize } else { 0 };
-                    let data: Box<[u8]> = p
+                    let data: Arc<[u8]> = p
                         .get(at..at + data_len)
                         .ok_or_else(|| bad("leaf entry runs past the page"))?
                         .into();

@@ -362,25 +362,28 @@ impl WriteTxn {
         check_value(value)?;
         self.check_writable()?;
         let hash = self.store.hash(key);
-        let exists = trie::lookup(self, self.root, hash, key, |v| v.is_some())?;
-        match (mode, exists) {
-            (WriteMode::Insert, true) => {
-                return Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    "the key already exists; use put to replace its value",
-                ))
+        // Insert and update look first, so that a refusal changes nothing
+        // (not even a copied page); put goes straight to the leaf.
+        if mode != WriteMode::Put {
+            let exists = trie::lookup(self, self.root, hash, key, |v| v.is_some())?;
+            match (mode, exists) {
+                (WriteMode::Insert, true) => {
+                    return Err(Error::new(
+                        ErrorKind::AlreadyExists,
+                        "the key already exists; use put to replace its value",
+                    ))
+                }
+                (WriteMode::Update, false) => {
+                    return Err(Error::new(
+                        ErrorKind::NotFound,
+                        "the key does not exist; use put or insert to create it",
+                    ))
+                }
+                _ => {}
             }
-            (WriteMode::Update, false) => {
-                return Err(Error::new(
-                    ErrorKind::NotFound,
-                    "the key does not exist; use put or insert to create it",
-                ))
-            }
-            _ => {}
         }
         let entry = self.make_entry(hash, key, value)?;
-        self.set_entry(hash, key, entry)?;
-        if !exists {
+        if !self.set_entry(hash, key, entry)? {
             self.key_count += 1;
         }
         self.changed = true;
@@ -466,10 +469,10 @@ impl WriteTxn {
                 Some(Node::Inner(c)) if c.level == level + 1 && slot.depth == FULL_DEPTH => {}
                 Some(Node::Leaf(_)) => {}
                 _ => {
+                    let old = slot.child;
                     return Err(Error::corrupted(format!(
-                        "page {}: misplaced in the index",
-                        slot.child
-                    )))
+                        "page {old}: misplaced in the index"
+                    )));
                 }
             }
             if child != slot.child {
@@ -483,8 +486,9 @@ impl WriteTxn {
         }
     }
 
-    /// Puts `entry` in its leaf, splitting leaves until it fits.
-    fn set_entry(&mut self, hash: u64, key: &[u8], entry: LeafEntry) -> Result<()> {
+    /// Puts `entry` in its leaf, splitting leaves until it fits. Returns
+    /// whether it replaced an entry with the same key.
+    fn set_entry(&mut self, hash: u64, key: &[u8], entry: LeafEntry) -> Result<bool> {
         let page_size = self.store.page_size;
         loop {
             let (path, leaf_id) = self.cow_path(hash)?;
@@ -500,14 +504,17 @@ impl WriteTxn {
                 let Some(Node::Leaf(leaf)) = self.dirty.get_mut(&leaf_id) else {
                     unreachable!()
                 };
-                match position {
+                return match position {
                     Ok(i) => {
                         let old = leaf.replace(i, entry);
                         self.free_entry(&old)?;
+                        Ok(true)
                     }
-                    Err(i) => leaf.insert(i, entry),
-                }
-                return Ok(());
+                    Err(i) => {
+                        leaf.insert(i, entry);
+                        Ok(false)
+                    }
+                };
             }
             let &(parent, index) = path
                 .last()
@@ -619,7 +626,8 @@ impl WriteTxn {
                 unreachable!()
             };
             leaf.join(&buddy_leaf, buddy_start < start);
-            self.dirty.remove(&buddy.child);
+            let buddy_id = buddy.child;
+            self.dirty.remove(&buddy_id);
             self.alloc.free(buddy.child);
             let lo = start.min(buddy_start);
             let depth = slot.depth - 1;
