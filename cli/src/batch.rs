@@ -73,7 +73,8 @@ pub fn run(session: &mut Session, input: impl BufRead, out: &mut dyn Write, bail
         ));
         report(&e, out);
     }
-    if session.abandon_transaction() {
+    // A read transaction left open loses nothing; a write one does.
+    if session.abandon_transaction() == Some("txn") {
         let e = CliError {
             kind: Kind::Aborted,
             message:

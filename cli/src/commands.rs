@@ -69,7 +69,10 @@ impl Session {
                 cbor_hex: options.cbor_hex,
             },
             mode,
-            label: db.to_string(),
+            label: match options.read_only {
+                true => format!("{db} (read-only)"),
+                false => db.to_string(),
+            },
         })
     }
 
@@ -439,16 +442,14 @@ impl Session {
         self.ok(out)
     }
 
-    /// Rolls back an open transaction on the way out; true if there was one.
-    pub fn abandon_transaction(&mut self) -> bool {
-        match self.txn.take() {
-            Some(Txn::Write(t)) => {
-                t.rollback();
-                true
-            }
-            Some(Txn::Read(_)) => true,
-            None => false,
+    /// Ends an open transaction on the way out, rolling back a write
+    /// transaction; says which kind there was.
+    pub fn abandon_transaction(&mut self) -> Option<&'static str> {
+        let kind = self.open_transaction();
+        if let Some(Txn::Write(t)) = self.txn.take() {
+            t.rollback();
         }
+        kind
     }
 }
 

@@ -194,8 +194,10 @@ pub fn run(session: &mut Session) -> i32 {
             }
         }
     }
-    if session.abandon_transaction() {
-        println!("rolled back the open transaction (its writes were not committed)");
+    match session.abandon_transaction() {
+        Some("txn") => println!("rolled back the open transaction (its writes were not committed)"),
+        Some(_) => println!("ended the open read transaction"),
+        None => {}
     }
     0
 }

@@ -84,6 +84,9 @@ fn a_read_transaction_is_a_snapshot_that_refuses_writes() {
     let r = run_with(&[&db], "put a 1\nbegin read\nput a 2\nget a\nrollback\n");
     assert_eq!(r.lines(), ["OK", "OK", "1", "OK"]);
     r.fails(20, "READ_ONLY");
+    // A read transaction left open at the end loses nothing: not an error.
+    let r = run_with(&[&db], "begin read\nget a\n");
+    assert_eq!(r.ok(), "OK\n1");
 }
 
 #[test]

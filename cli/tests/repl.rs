@@ -195,3 +195,24 @@ fn ctrl_c_stops_a_running_command_but_not_the_repl() {
     p.send_control('d').unwrap();
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn the_prompt_shows_read_only_and_read_transactions() {
+    let s = Scratch::new();
+    let db = s.db();
+    run(&[&db, "put", "k", "1"]).ok();
+    let mut cmd = std::process::Command::new(NOOK);
+    cmd.args([db.as_str(), "--read-only"])
+        .env("NOOK_HISTORY", "")
+        .env("TERM", "xterm");
+    let mut p = spawn_command(cmd, Some(10_000)).unwrap();
+    p.exp_string("test.nook (read-only)> ").unwrap();
+    p.send_line("begin read").unwrap();
+    p.exp_string("test.nook (read-only) [read txn]> ").unwrap();
+    p.send_line("put k 2").unwrap();
+    p.exp_string("error[READ_ONLY]").unwrap();
+    p.exp_string("[read txn]> ").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_string("ended the open read transaction").unwrap();
+    p.exp_eof().unwrap();
+}
