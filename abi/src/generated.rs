@@ -160,3 +160,37 @@ fn every_error_code_is_in_the_header_and_the_engine() {
         );
     }
 }
+
+/// Every exported function runs its body inside `call` or `call_plain` (which
+/// catch panics) under its own name, so messages name the right function.
+#[test]
+fn every_exported_function_catches_panics_under_its_own_name() {
+    let mut exported = 0;
+    for entry in std::fs::read_dir(crate_dir().join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("extern \"C\" fn ") {
+            let after = &rest[at + "extern \"C\" fn ".len()..];
+            let name = &after[..after.find('(').unwrap()];
+            let body_end = after.find("\n}\n").unwrap_or(after.len());
+            let body = &after[..body_end];
+            let wrapped = [format!("call(\"{name}\""), format!("call_plain(\"{name}\"")];
+            assert!(
+                wrapped.iter().any(|w| body.contains(w.as_str())),
+                "{name} in {} does not run inside call(\"{name}\", ..) or call_plain(\"{name}\", ..)",
+                path.display()
+            );
+            exported += 1;
+            rest = &after[body_end..];
+        }
+    }
+    let header = render_header();
+    let declared =
+        header.matches("\nint32_t nook_").count() + header.matches("\nvoid nook_").count();
+    assert_eq!(
+        exported, declared,
+        "every exported function is declared in nook.h"
+    );
+    assert!(exported >= 34, "found only {exported} exported functions");
+}

@@ -35,6 +35,12 @@
 // rather than repeated on each function.
 #![allow(clippy::missing_safety_doc)]
 
+// Every entry point catches panics (spec/abi.md, section 1); with
+// `panic = "abort"` a bug would abort the host process instead of returning
+// INTERNAL, so such a build is refused.
+#[cfg(panic = "abort")]
+compile_error!("nook-abi must be built with panic = \"unwind\" (see spec/abi.md, section 7)");
+
 // The order of the modules is the order of the declarations in nook.h.
 #[rustfmt::skip]
 pub mod codes;
