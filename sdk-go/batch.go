@@ -1,6 +1,7 @@
 package nook
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -46,7 +47,8 @@ type batchCall struct {
 
 // errTrySolo tells a Batch caller that its fn failed within a group and must
 // be run alone.
-var errTrySolo = &Error{Code: CodeInternal, Name: "INTERNAL", Message: "batch function must run alone (never returned to users)"}
+// It never reaches a caller of Batch.
+var errTrySolo = errors.New("nook: batch function must run alone")
 
 // batcher is the leader/follower group commit behind Batch.
 type batcher struct {

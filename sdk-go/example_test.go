@@ -168,3 +168,40 @@ func ExampleError() {
 	}
 	// Output: 4 INVALID_VALUE true
 }
+
+func ExampleDB_Begin() {
+	db, _ := nook.OpenMemory()
+	defer db.Close()
+
+	tx, err := db.Begin(true)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tx.Rollback() // after Commit this returns ErrClosed, which is fine to ignore
+	tx.PutValue([]byte("k"), "v")
+	if err := tx.Commit(); err != nil {
+		log.Fatal(err)
+	}
+	ok, _ := db.Has([]byte("k"))
+	fmt.Println(ok)
+	// Output: true
+}
+
+func ExampleDB_Apply() {
+	db, _ := nook.OpenMemory()
+	defer db.Close()
+
+	// Every put and delete of the batch commits atomically, in one cgo call.
+	var b nook.WriteBatch
+	for i := 0; i < 1000; i++ {
+		v, _ := nook.Marshal(i)
+		b.Put([]byte(fmt.Sprintf("n:%04d", i)), v)
+	}
+	b.Delete([]byte("n:0000"))
+	if err := db.Apply(&b); err != nil {
+		log.Fatal(err)
+	}
+	n, _ := db.Count()
+	fmt.Println(n)
+	// Output: 999
+}

@@ -52,6 +52,7 @@ func main() {
 	nDurable := flag.Int("durable", 200, "individual durable commits")
 	dir := flag.String("dir", os.TempDir(), "where the databases are created")
 	only := flag.String("only", "", "run only this store (nook, bbolt, badger)")
+	flag.IntVar(&nookCache, "nook-cache", 0, "Nook page cache in bytes (0: the default, 64 MiB)")
 	flag.Parse()
 
 	keys, values := makePairs(*nKeys, 1)

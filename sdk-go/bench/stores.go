@@ -14,8 +14,11 @@ import (
 
 type nookStore struct{ db *nook.DB }
 
+// nookCache is the -nook-cache flag.
+var nookCache int
+
 func openNook(dir string) (store, error) {
-	db, err := nook.Open(filepath.Join(dir, "bench.nook"))
+	db, err := nook.Open(filepath.Join(dir, "bench.nook"), nook.CacheSize(nookCache))
 	return &nookStore{db}, err
 }
 
