@@ -12,6 +12,10 @@
 //   - get: random reads of present keys, one goroutine, value copied out;
 //   - get x2: the same on two goroutines;
 //   - put durable: individual commits, each fsynced before it returns;
+//   - put x16: 16 goroutines each making durable single writes (Nook's Put,
+//     whose commits share fsyncs in the engine; bbolt's and Badger's Update);
+//   - batch x16: the same through Batch (bbolt's Batch, Nook's Batch; Badger
+//     has none, so Update again);
 //   - batch put: 100 transactions of 1,000 puts each (new keys);
 //   - iterate: one pass over every pair.
 //
@@ -36,6 +40,7 @@ type store interface {
 	get(key []byte) ([]byte, error)       // a copy of the value
 	putDurable(key, value []byte) error   // one fsynced commit
 	putBatch(keys, values [][]byte) error // one transaction
+	putGrouped(key, value []byte) error   // one write, grouped with concurrent callers' (Batch)
 	iterate() (int, error)                // pairs seen in a full pass
 	close() error
 }
@@ -58,6 +63,8 @@ func main() {
 	keys, values := makePairs(*nKeys, 1)
 	extraKeys, extraValues := makePairs(100*1000, 2)
 	durableKeys, durableValues := makePairs(*nDurable, 3)
+	concKeys, concValues := makePairs(16*(*nDurable), 5)
+	groupKeys, groupValues := makePairs(16*(*nDurable), 6)
 	r := rand.New(rand.NewSource(4))
 	order := make([]int, *nGets)
 	for i := range order {
@@ -95,6 +102,12 @@ func main() {
 			}
 			return nil
 		})
+		res["put x16"] = timed("put x16", len(concKeys), func() error {
+			return concurrently(16, concKeys, concValues, db.putDurable)
+		})
+		res["batch x16"] = timed("batch x16", len(groupKeys), func() error {
+			return concurrently(16, groupKeys, groupValues, db.putGrouped)
+		})
 		res["batch put"] = timed("batch put", len(extraKeys), func() error {
 			for i := 0; i < len(extraKeys); i += 1000 {
 				if err := db.putBatch(extraKeys[i:i+1000], extraValues[i:i+1000]); err != nil {
@@ -103,7 +116,7 @@ func main() {
 			}
 			return nil
 		})
-		total := len(keys) + len(extraKeys) + len(durableKeys)
+		total := len(keys) + len(extraKeys) + len(durableKeys) + len(concKeys) + len(groupKeys)
 		res["iterate"] = timed("iterate", total, func() error {
 			n, err := db.iterate()
 			if err == nil && n != total {
@@ -127,7 +140,7 @@ func main() {
 		fmt.Print("---:|")
 	}
 	fmt.Println()
-	for _, w := range []string{"load", "get", "get x2", "put durable", "batch put", "iterate"} {
+	for _, w := range []string{"load", "get", "get x2", "put durable", "put x16", "batch x16", "batch put", "iterate"} {
 		fmt.Printf("| %s (ops/s) |", w)
 		for _, n := range names {
 			r := table[n][w]
@@ -161,6 +174,28 @@ func gets(db store, keys [][]byte, order []int, workers int) error {
 				}
 			}
 		}(order[w*per : (w+1)*per])
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// concurrently writes the pairs from n goroutines, each its share in order.
+func concurrently(n int, keys, values [][]byte, put func(k, v []byte) error) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	per := len(keys) / n
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if err := put(keys[i], values[i]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w*per, (w+1)*per)
 	}
 	wg.Wait()
 	close(errs)

@@ -38,6 +38,9 @@ func (s *nookStore) load(keys, values [][]byte) error {
 
 func (s *nookStore) get(key []byte) ([]byte, error)     { return s.db.Get(key) }
 func (s *nookStore) putDurable(key, value []byte) error { return s.db.Put(key, value) }
+func (s *nookStore) putGrouped(key, value []byte) error {
+	return s.db.Batch(func(tx *nook.Tx) error { return tx.Put(key, value) })
+}
 func (s *nookStore) putBatch(keys, values [][]byte) error {
 	return s.db.Write(func(tx *nook.Tx) error {
 		for i := range keys {
@@ -92,6 +95,9 @@ func (s *boltStore) get(key []byte) (out []byte, err error) {
 func (s *boltStore) putDurable(key, value []byte) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, value) })
 }
+func (s *boltStore) putGrouped(key, value []byte) error {
+	return s.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, value) })
+}
 func (s *boltStore) putBatch(keys, values [][]byte) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
@@ -141,6 +147,7 @@ func (s *badgerStore) get(key []byte) (out []byte, err error) {
 func (s *badgerStore) putDurable(key, value []byte) error {
 	return s.db.Update(func(txn *badger.Txn) error { return txn.Set(key, value) })
 }
+func (s *badgerStore) putGrouped(key, value []byte) error { return s.putDurable(key, value) }
 func (s *badgerStore) putBatch(keys, values [][]byte) error {
 	return s.db.Update(func(txn *badger.Txn) error {
 		for i := range keys {
