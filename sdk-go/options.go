@@ -19,8 +19,15 @@ type options struct {
 // waitForever is NOOK_WAIT_FOREVER: wait for the writer slot without limit.
 const waitForever = ^uint32(0)
 
+// DefaultBusyTimeout is how long a writer waits for the writer slot unless
+// BusyTimeout says otherwise. It is finite so that a mistake that would wait
+// forever (a goroutine holding a write transaction and writing through the
+// DB) becomes an ErrBusy that names the problem, and generous enough that
+// ordinary contention never reaches it.
+const DefaultBusyTimeout = 30 * time.Second
+
 func defaultOptions() options {
-	return options{create: true, busyTimeoutMs: waitForever}
+	return options{create: true, busyTimeoutMs: uint32(DefaultBusyTimeout.Milliseconds())}
 }
 
 // MustExist makes Open fail with ErrNotFound when the file does not exist,
@@ -48,19 +55,18 @@ func CacheSize(bytes int) Option {
 	}
 }
 
-// BusyTimeout bounds how long a write (a Write or Begin(true) transaction,
-// or an auto-commit Put, Delete, ...) waits while another write transaction
-// of this database is open; past it the write fails with ErrBusy. By default
-// writers wait as long as it takes, like a sync.Mutex: then a goroutine that
-// holds a write transaction and calls db.Put waits for itself forever, which
-// a timeout turns into an ErrBusy naming the problem. A zero or negative d
-// fails at once when the slot is taken.
+// BusyTimeout sets how long a write (a Write or Begin(true) transaction, an
+// auto-commit Put, Delete, ..., Compact) waits while another write
+// transaction on the same file is open, before it fails with ErrBusy. The
+// default is DefaultBusyTimeout (30 s). Zero fails at once when the slot is
+// taken; a negative d waits without limit, like a sync.Mutex (then a goroutine
+// that holds a write transaction and calls db.Put waits for itself forever).
 func BusyTimeout(d time.Duration) Option {
 	return func(o *options) {
 		ms := d.Milliseconds()
 		switch {
-		case ms <= 0:
-			o.busyTimeoutMs = 0
+		case d < 0:
+			o.busyTimeoutMs = waitForever
 		case ms >= int64(waitForever):
 			o.busyTimeoutMs = waitForever - 1
 		default:
