@@ -1,6 +1,7 @@
 package nook
 
 import (
+	"context"
 	"iter"
 	"runtime"
 	"sync"
@@ -34,7 +35,17 @@ type Scan struct {
 	db     *DB
 	tx     *Tx // nil: every All runs in a read snapshot of its own
 	prefix []byte
+	ctx    context.Context
 	err    error
+}
+
+// WithContext makes the loop stop, with Err returning ctx's error, once ctx
+// is done. It is checked before each batch of pairs is fetched (a batch is at
+// most 64 KiB of pairs), so a cancelled scan over a large database ends
+// promptly. It returns s.
+func (s *Scan) WithContext(ctx context.Context) *Scan {
+	s.ctx = ctx
+	return s
 }
 
 // Scan iterates over the pairs whose key starts with prefix (every pair when
@@ -85,6 +96,12 @@ func (s *Scan) All() iter.Seq2[[]byte, []byte] {
 		scratch := scanBuffers.Get().(*[]byte)
 		defer scanBuffers.Put(scratch)
 		for {
+			if s.ctx != nil {
+				if err := s.ctx.Err(); err != nil {
+					s.err = err
+					return
+				}
+			}
 			keys, values, done, err := nativeCursorNext(cur, scratch)
 			runtime.KeepAlive(s)
 			if err != nil {

@@ -4,6 +4,8 @@ package nook
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"testing"
@@ -118,4 +120,31 @@ func TestScanInTransaction(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+func TestScanWithContext(t *testing.T) {
+	db := openMem(t)
+	big := cb(t, bytes.Repeat([]byte{'v'}, 1000))
+	for i := 0; i < 500; i++ { // about eight batches of pairs
+		mustOK(t, "Put", db.Put([]byte(fmt.Sprint(i)), big))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := db.Scan(nil).WithContext(ctx)
+	n := 0
+	for range s.All() {
+		if n++; n == 1 {
+			cancel()
+		}
+	}
+	if !errors.Is(s.Err(), context.Canceled) {
+		t.Fatalf("Err after cancel = %v, want context.Canceled", s.Err())
+	}
+	if n >= 500 {
+		t.Fatalf("the cancelled scan still yielded all %d pairs", n)
+	}
+	// A live context changes nothing.
+	if got := collect(t, db.Scan(nil).WithContext(context.Background())); len(got) != 500 {
+		t.Fatalf("scan with a live context yielded %d", len(got))
+	}
 }
