@@ -152,8 +152,12 @@ func TestBadInput(t *testing.T) {
 	} {
 		wantErr(t, name, err, ErrInvalidArgument)
 	}
-	wantErr(t, "Put long key", db.Put(long, v), ErrKeyTooLarge)
-	_, err := db.Get(long)
+	err := db.Put(long, v)
+	wantErr(t, "Put long key", err, ErrKeyTooLarge)
+	if !strings.Contains(err.Error(), "4097") {
+		t.Errorf("the library's message did not come through (it names the length): %v", err)
+	}
+	_, err = db.Get(long)
 	wantErr(t, "Get long key", err, ErrKeyTooLarge)
 	for name, bad := range map[string][]byte{
 		"nil value":      nil,

@@ -65,14 +65,6 @@ func bytesPtr(b []byte) *C.uint8_t {
 	return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(b)))
 }
 
-// bufPtr is like bytesPtr for an output buffer: the capacity counts.
-func bufPtr(b []byte) *C.uint8_t {
-	if len(b) == 0 {
-		return nil
-	}
-	return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(b)))
-}
-
 func stringPtr(s string) *C.uint8_t {
 	if len(s) == 0 {
 		return nil
@@ -90,19 +82,27 @@ func failure(status C.int32_t, errh C.uint64_t) error {
 	if code.sentinel() == nil {
 		return unknownCode(code, errh)
 	}
+	// An empty message makes newError use the code's meaning, as the ABI's
+	// nook_code_message would.
+	return newError(code, takeMessage(errh))
+}
+
+// takeMessage copies the message of an ERROR handle and closes it; "" for
+// no handle.
+func takeMessage(errh C.uint64_t) string {
 	if errh == 0 {
-		return newError(code, "")
+		return ""
 	}
 	defer C.nook_error_close(errh)
 	var n C.size_t
-	if C.nook_error_message(errh, nil, 0, &n) != C.NOOK_BUFFER_TOO_SMALL && n != 0 {
-		return newError(code, "")
+	if C.nook_error_message(errh, nil, 0, &n) != C.NOOK_BUFFER_TOO_SMALL {
+		return "" // an empty message
 	}
 	msg := make([]byte, int(n))
-	if C.nook_error_message(errh, bufPtr(msg), n, &n) != C.NOOK_OK {
-		return newError(code, "")
+	if C.nook_error_message(errh, bytesPtr(msg), n, &n) != C.NOOK_OK {
+		return ""
 	}
-	return newError(code, string(msg[:int(n)]))
+	return string(msg[:int(n)])
 }
 
 // The header this package is compiled against must be of its ABI major:
@@ -115,21 +115,13 @@ var (
 // unknownCode reports a code this package's table lacks (a newer library
 // may append codes): its number, with the library's name and message for it.
 func unknownCode(code Code, errh C.uint64_t) error {
-	e := newError(code, "")
+	e := newError(code, takeMessage(errh))
 	var text *C.uint8_t
 	var n C.size_t
 	if C.nook_code_name(C.int32_t(code), &text, &n) == C.NOOK_OK {
 		e.Name = C.GoStringN((*C.char)(unsafe.Pointer(text)), C.int(n))
 	}
-	if errh != 0 {
-		defer C.nook_error_close(errh)
-		if C.nook_error_message(errh, nil, 0, &n) == C.NOOK_BUFFER_TOO_SMALL {
-			msg := make([]byte, int(n))
-			if C.nook_error_message(errh, bufPtr(msg), n, &n) == C.NOOK_OK {
-				e.Message = string(msg[:int(n)])
-			}
-		}
-	} else if C.nook_code_message(C.int32_t(code), &text, &n) == C.NOOK_OK {
+	if e.Message == "" && C.nook_code_message(C.int32_t(code), &text, &n) == C.NOOK_OK {
 		e.Message = C.GoStringN((*C.char)(unsafe.Pointer(text)), C.int(n))
 	}
 	if e.Message == "" {
@@ -247,7 +239,7 @@ func nativeGet(t target, key []byte) ([]byte, error) {
 func nativeGetInto(t target, key, buf []byte) (int, error) {
 	var n C.size_t
 	var errh C.uint64_t
-	st := C.nook_get(C.uint64_t(t.h), bytesPtr(key), C.size_t(len(key)), bufPtr(buf), C.size_t(len(buf)), &n, &errh)
+	st := C.nook_get(C.uint64_t(t.h), bytesPtr(key), C.size_t(len(key)), bytesPtr(buf), C.size_t(len(buf)), &n, &errh)
 	switch st {
 	case C.NOOK_OK:
 		return int(n), nil
@@ -384,7 +376,7 @@ func nativeCursorNext(cur uint64, scratch *[]byte) (keys, values [][]byte, done 
 		buf := *scratch
 		var count, used C.size_t
 		var errh C.uint64_t
-		st := C.nook_cursor_next(C.uint64_t(cur), bufPtr(buf), C.size_t(len(buf)), &count, &used, &errh)
+		st := C.nook_cursor_next(C.uint64_t(cur), bytesPtr(buf), C.size_t(len(buf)), &count, &used, &errh)
 		if st == C.NOOK_BUFFER_TOO_SMALL {
 			*scratch = make([]byte, int(used))
 			continue
