@@ -35,6 +35,10 @@ scan 6161 => OK 6161=02
 contains 62 => OK false
 reopen read_only
 put 63 01 => READ_ONLY
+begin_write t => READ_ONLY
+begin_read r
+r: get 61 => OK 01
+end r
 check => OK
 end
 
