@@ -61,13 +61,18 @@ pub fn write(
         page::seal(&mut p);
         images.push((id, p));
     }
-    let mut bytes = parts.iter().flat_map(|p| p.iter().copied());
+    let (mut part, mut at) = (0, 0);
     for &id in &data_ids {
         let mut p = page::new_page(ps, PageKind::OverflowData, id, txid);
-        for slot in p[PAGE_HEADER_LEN..].iter_mut() {
-            match bytes.next() {
-                Some(b) => *slot = b,
-                None => break,
+        let mut filled = PAGE_HEADER_LEN;
+        while filled < ps && part < parts.len() {
+            let take = (ps - filled).min(parts[part].len() - at);
+            p[filled..filled + take].copy_from_slice(&parts[part][at..at + take]);
+            filled += take;
+            at += take;
+            if at == parts[part].len() {
+                part += 1;
+                at = 0;
             }
         }
         page::seal(&mut p);
