@@ -13,14 +13,28 @@
 //!
 //! ## Map of the crate
 //!
-//! Public surface:
-//! - [`db`]: [`Database`], the shared handle; auto-commit operations and group commit.
-//! - `txn`: [`ReadTxn`] (a pinned snapshot) and [`WriteTxn`] (the single writer).
-//! - [`options`], [`error`], [`cbor`] (value validation), [`typed`] (serde helpers).
+//! | module | responsibility |
+//! |---|---|
+//! | [`db`] | [`Database`]: the shared handle, snapshots for readers, auto-commit writes with group commit |
+//! | `open` | creating files atomically, locking, choosing the newest valid meta slot, the in-process registry |
+//! | `txn` | [`ReadTxn`] (a pinned snapshot) and [`WriteTxn`] (copy-on-write of the trie path, splits, merges) |
+//! | `commit` | the commit protocol: free-page queueing, page writes, fsync, meta slot |
+//! | `trie` | lookups and resumable scans over the hash trie, for snapshots and write transactions alike |
+//! | `node` | decoded index and free-list pages, and their byte layouts |
+//! | `page` | page ids, page headers and checksums, the file header and the meta slots |
+//! | `alloc` | page allocation from the free-page queue for one write transaction |
+//! | `overflow` | values and keys too large for a leaf |
+//! | `store`, `cache` | reading, verifying, caching and writing pages; the keyed hash |
+//! | [`storage`] | the I/O trait and its file and memory backends |
+//! | `check` | integrity check, stats, backup and compaction |
+//! | [`cbor`], [`typed`] | value validation, and serde helpers |
+//! | [`error`], [`options`] | stable error kinds; open options |
 //!
-//! The data flow of a write: `Database::put` → commit queue → `WriteTxn` →
-//! copy-on-write of the trie path in memory → commit writes dirty pages, fsync,
-//! meta page, fsync → the new snapshot is published to readers.
+//! A write: `Database::put` → group-commit queue → `WriteTxn` → the path from
+//! the root to the key's leaf is copied into the transaction → `commit` writes
+//! the new pages to unused locations, then the meta slot (fsync) → the new
+//! snapshot is published to readers. A read: the current snapshot → the root
+//! node → 9 hash bits per level → a leaf → the value.
 //!
 //! The file format is specified byte by byte in `spec/format.md`.
 
