@@ -29,7 +29,9 @@ var scanBuffers = sync.Pool{New: func() any { b := make([]byte, scanBufferSize);
 //
 // Keys and values are copies owned by the caller: they stay valid after the
 // loop and the transaction. The pairs are fetched in batches, many per cgo
-// call. A Scan is used by one goroutine at a time (Err belongs to the last
+// call, and the pairs of a batch share one allocation (one per batch, not per
+// pair), so a kept key or value keeps its batch (up to 64 KiB) in memory;
+// copy the few you keep from a large scan. A Scan is used by one goroutine at a time (Err belongs to the last
 // loop); make one Scan per goroutine.
 type Scan struct {
 	db     *DB

@@ -25,8 +25,11 @@ fi
 echo "--> cargo build --release -p nook-abi (the static library cgo links)"
 (cd .. && cargo build --release -p nook-abi --quiet)
 
-echo "--> go vet"
+echo "--> go vet (and the other link modes compile)"
 go vet ./...
+go vet -tags nook_prebuilt .
+go vet -tags nook_external .
+go vet -tags includebuild .
 
 echo "--> go test -race"
 go test -race -count=1 -timeout 300s ./...
