@@ -23,6 +23,7 @@
 //! - [`cursor`]: batched cursors over all pairs or a prefix.
 //! - [`buffer`]: library-owned BUFFER handles.
 //! - `generated` (tests only): keeps `codes.rs` and `nook.h` fresh.
+//! - `model_tests` (tests only): random operations against a model.
 //!
 //! Data flow of a call: the exported function (`failure::call` catches panics)
 //! checks its raw arguments (`args`), looks its handles up in the table
@@ -66,3 +67,5 @@ mod writers;
 
 #[cfg(test)]
 mod generated;
+#[cfg(test)]
+mod model_tests;
