@@ -158,6 +158,7 @@ pub enum Command {
         key: String,
     },
     /// Print the number of keys
+    #[command(after_help = "Examples:\n  count\n  nook app.nook count")]
     Count,
     /// Print every key (with --prefix, those starting with P), one per line
     #[command(
@@ -214,10 +215,16 @@ Examples:\n  import dump.jsonl\n  import dump.cbor --cbor\n  cat dump.jsonl | no
         cbor: bool,
     },
     /// Verify the whole file (checksums, structure); CORRUPTED names the first bad page
+    #[command(
+        after_help = "Reads every page; takes a while on a large file (a spinner shows on a terminal).\n\
+        Exit status 18 (CORRUPTED) when the file is damaged.\nExamples:\n  nook app.nook check && echo healthy"
+    )]
     Check,
     /// Print figures about the database, one `name value` per line
+    #[command(after_help = "Examples:\n  nook app.nook stats | grep file_size")]
     Stats,
     /// Rewrite the file without free pages and print the sizes before and after
+    #[command(after_help = "Examples:\n  nook app.nook compact")]
     Compact,
     /// Write a consistent copy of the database to DEST
     #[command(after_help = "Examples:\n  backup /backups/app-2026-01-01.nook")]
@@ -255,8 +262,10 @@ pub enum ReplCommand {
         mode: Option<String>,
     },
     /// Make the open transaction's writes durable and visible
+    #[command(after_help = "Examples:\n  begin\n  put a 1\n  commit")]
     Commit,
     /// Discard the open transaction's writes
+    #[command(after_help = "Examples:\n  begin\n  delete a\n  rollback      # a is still there")]
     Rollback,
     /// List the commands, or explain one
     Help {
@@ -340,6 +349,13 @@ mod tests {
             assert!(repl_help(Some(&name)).is_ok(), "{name}");
         }
         assert!(repl_help(Some("nope")).is_err());
+        for name in repl_command_names() {
+            if ["help", "exit", "quit", "echo"].contains(&name.as_str()) {
+                continue;
+            }
+            let text = repl_help(Some(&name)).unwrap();
+            assert!(text.contains("Examples:"), "help {name} has no examples");
+        }
         assert!(repl_help(None).unwrap().contains("rollback"));
     }
 }
