@@ -306,6 +306,20 @@ pub fn repl_command_names() -> Vec<String> {
     names
 }
 
+/// The long options of one REPL command (`--prefix`, `--cbor`, ...), for completion.
+pub fn repl_options(command: &str) -> Vec<String> {
+    use clap::CommandFactory;
+    let mut root = ReplLine::command();
+    let Some(sub) = root.find_subcommand_mut(command) else {
+        return Vec::new();
+    };
+    sub.get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|long| *long != "help")
+        .map(|long| format!("--{long}"))
+        .collect()
+}
+
 /// The help of one command (`help COMMAND`), or the list of commands.
 pub fn repl_help(command: Option<&str>) -> Result<String, String> {
     use clap::CommandFactory;
@@ -349,6 +363,8 @@ mod tests {
             assert!(repl_help(Some(&name)).is_ok(), "{name}");
         }
         assert!(repl_help(Some("nope")).is_err());
+        assert_eq!(repl_options("import"), ["--cbor", "--batch-size"]);
+        assert!(repl_options("nope").is_empty());
         for name in repl_command_names() {
             if ["help", "exit", "quit", "echo"].contains(&name.as_str()) {
                 continue;

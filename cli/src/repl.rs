@@ -4,7 +4,8 @@
 //! The prompt names the database and shows an open transaction
 //! (`nook app.nook [txn]> `). History persists in
 //! `$XDG_DATA_HOME/nook/history` (or `$NOOK_HISTORY`). Tab completes command
-//! names, and keys when the database is small enough to list them at once.
+//! names, their `--options`, and keys when the database is small enough to
+//! list them at once.
 
 use crate::args;
 use crate::commands::Session;
@@ -62,6 +63,11 @@ impl Completer for ReplHelper {
                 .iter()
                 .filter(|c| c.starts_with(word))
                 .map(|c| pair(c))
+                .collect(),
+            [command, ..] if word.starts_with("--") => args::repl_options(command)
+                .into_iter()
+                .filter(|o| o.starts_with(word))
+                .map(|o| pair(&o))
                 .collect(),
             [command] if KEY_COMMANDS.contains(command) => self.keys_starting_with(word),
             _ => Vec::new(),

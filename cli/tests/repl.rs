@@ -98,6 +98,11 @@ fn tab_completes_commands_and_keys() {
     type_keys(&mut p, "\r");
     output(&mut p, "1\r\n");
     prompt(&mut p);
+    type_keys(&mut p, "keys --pr\t");
+    p.exp_string("--prefix").unwrap();
+    type_keys(&mut p, "user:\r");
+    output(&mut p, "user:alpha\r\n");
+    prompt(&mut p);
     type_keys(&mut p, "get user:a\t");
     p.exp_string("user:alpha").unwrap();
     type_keys(&mut p, "\r");
