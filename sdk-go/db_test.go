@@ -5,6 +5,7 @@ package nook
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -364,4 +365,34 @@ func TestOpenTwiceInProcess(t *testing.T) {
 	mustOK(t, "Rollback", tx.Rollback())
 	mustOK(t, "Close a", a.Close())
 	mustOK(t, "Put through b after a closed", b.Put([]byte("k"), cb(t, 3)))
+}
+
+// TestCompactShrinks: after deleting most data, Compact returns the space
+// and the file keeps what is left.
+func TestCompactShrinks(t *testing.T) {
+	db, _ := openFile(t, RelaxedDurability())
+	big := cb(t, make([]byte, 2000))
+	var b WriteBatch
+	for i := 0; i < 500; i++ {
+		b.Put([]byte(fmt.Sprint(i)), big)
+	}
+	mustOK(t, "Apply", db.Apply(&b))
+	b.Reset()
+	for i := 1; i < 500; i++ {
+		b.Delete([]byte(fmt.Sprint(i)))
+	}
+	mustOK(t, "Apply deletes", db.Apply(&b))
+	r, err := db.Compact()
+	mustOK(t, "Compact", err)
+	if r.SizeBefore < 500*2000 || r.SizeAfter*4 > r.SizeBefore {
+		t.Fatalf("Compact went from %d to %d bytes; want it well under a quarter", r.SizeBefore, r.SizeAfter)
+	}
+	st, err := db.Stats()
+	mustOK(t, "Stats", err)
+	if st.KeyCount != 1 || st.FileSize != r.SizeAfter {
+		t.Fatalf("after Compact Stats = %+v, report %+v", st, r)
+	}
+	if v, err := db.Get([]byte("0")); err != nil || !bytes.Equal(v, big) {
+		t.Fatalf("the kept pair after Compact: %d bytes, %v", len(v), err)
+	}
 }
