@@ -59,7 +59,7 @@ fn run() -> i32 {
     let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
-            match unknown_command(&e) {
+            match unknown_command(&e, &argv) {
                 // `nook DB help [COMMAND]` works as well as `nook help`.
                 Some(word) if word == "help" => {
                     let position = argv.iter().position(|a| a == "help").unwrap_or(0);
@@ -111,16 +111,26 @@ fn run() -> i32 {
     }
 }
 
-/// The word clap rejected when it stands where a command belongs.
-fn unknown_command(e: &clap::Error) -> Option<String> {
+/// The word clap rejected, when it stands where the command belongs (the
+/// second positional argument, after DB).
+fn unknown_command(e: &clap::Error, argv: &[std::ffi::OsString]) -> Option<String> {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     if e.kind() != ErrorKind::UnknownArgument {
         return None;
     }
-    match e.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(word)) if !word.starts_with('-') => Some(word.clone()),
-        _ => None,
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let mut positionals = Vec::new();
+    let mut args = argv.iter().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--format" {
+            args.next(); // its value
+        } else if !arg.to_string_lossy().starts_with('-') {
+            positionals.push(arg);
+        }
     }
+    (positionals.get(1).is_some_and(|p| *p == word.as_str())).then(|| word.clone())
 }
 
 /// `nook help` and `nook help COMMAND`.

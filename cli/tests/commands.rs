@@ -198,7 +198,11 @@ fn usage_errors_exit_2_with_one_clear_line() {
     assert!(r.stderr.contains("unknown command \"frobnicate\""), "{r:?}");
     run(&[&db, "get"]).fails(2, "USAGE");
     run(&[&db, "put", "k"]).fails(2, "USAGE");
-    run(&[&db, "get", "a", "b"]).fails(2, "USAGE");
+    let r = run(&[&db, "get", "a", "b"]);
+    r.fails(2, "USAGE");
+    assert!(r.stderr.contains("unexpected argument 'b'"), "{r:?}");
+    let r = run(&[&db, "--format", "hex", "frob"]);
+    assert!(r.stderr.contains("unknown command \"frob\""), "{r:?}");
     run(&[&db, "import", "x", "--batch-size", "0"]).fails(2, "USAGE");
     run(&[&db, "--no-such-option", "count"]).fails(2, "USAGE");
 }
