@@ -257,3 +257,30 @@ func TestFinalizerClosesLeakedDB(t *testing.T) {
 	_, err = db.Get([]byte("k"))
 	wantErr(t, "Get after finalize", err, ErrClosed)
 }
+
+// TestOneTxFromManyGoroutines: a write transaction may be handed to other
+// goroutines; the library serializes calls on it.
+func TestOneTxFromManyGoroutines(t *testing.T) {
+	db := openMem(t)
+	mustOK(t, "Write", db.Write(func(tx *Tx) error {
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for i := 0; i < 100; i++ {
+					if err := tx.Put([]byte{byte(g), byte(i)}, cb(t, i)); err != nil {
+						t.Error(err)
+						return
+					}
+					runtime.Gosched()
+				}
+			}(g)
+		}
+		wg.Wait()
+		return nil
+	}))
+	if n, _ := db.Count(); n != 800 {
+		t.Fatalf("Count = %d, want 800", n)
+	}
+}
