@@ -7,8 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v cargo >/dev/null; then
-  echo "cli: skipped (cargo is not installed)"
+  echo "cli: 0 passed, 1 failed (cargo is not installed; install a Rust toolchain)"
   exit 1
 fi
-cargo build --release --quiet -p nook-cli --bin nook --example conformance >&2
+if ! cargo build --release --quiet -p nook-cli --bin nook --example conformance >&2; then
+  echo "cli: 0 passed, 1 failed (cargo build --release -p nook-cli failed)"
+  exit 1
+fi
 exec target/release/examples/conformance target/release/nook spec/conformance "$@"
