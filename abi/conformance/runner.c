@@ -12,7 +12,8 @@
  * comes with an ERROR handle whose code is the status and whose message names
  * the function; nook_get (through a deliberately small buffer, then a retry)
  * and nook_get_buffer agree; cursors are read through a small buffer that
- * grows on BUFFER_TOO_SMALL.
+ * grows on BUFFER_TOO_SMALL; no handle is left open after a case
+ * (nook_handle_count).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "nook.h"
@@ -520,6 +521,7 @@ static int run_file(const char *file, const char *name, Totals *t) {
     int lineno = 0, in_case = 0;
     Case c;
     char case_name[256] = "";
+    uint64_t handles_before = 0;
     while ((got = getline(&line, &cap, f)) >= 0) {
         lineno++;
         while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r' || line[got - 1] == ' ')) line[--got] = 0;
@@ -533,10 +535,16 @@ static int run_file(const char *file, const char *name, Totals *t) {
             if (!mkdtemp(c.dir)) { perror("mkdtemp"); exit(2); }
             snprintf(c.path, sizeof c.path, "%s/db.nook", c.dir);
             text_add(&c.why, "");
+            nook_handle_count(&handles_before);
             in_case = 1;
         } else if (strcmp(p, "end") == 0 && in_case) {
             close_all(&c);
             remove_tree(c.dir);
+            uint64_t handles_after = 0;
+            nook_handle_count(&handles_after);
+            if (handles_after != handles_before)
+                text_add(&c.why, "%llu handles were open before the case and %llu after it (a leak); ",
+                         (unsigned long long)handles_before, (unsigned long long)handles_after);
             if (c.why.len) {
                 t->failed++;
                 fprintf(stderr, "c: FAIL %s (%s): %s\n", case_name, name, c.why.s);

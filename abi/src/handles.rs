@@ -261,6 +261,12 @@ pub(crate) fn remove(handle: u64, what: &str, expected: &[Kind]) -> Result<Objec
     Ok(object)
 }
 
+/// How many handles are open (slots in use).
+pub(crate) fn open_count() -> usize {
+    let table = read_table();
+    table.slots.len() - table.free.len()
+}
+
 /// The database named by `handle`.
 pub(crate) fn database(handle: u64, what: &str) -> Result<Arc<Database>, Failure> {
     with(handle, what, &[Kind::Database], |o| match o {

@@ -5,7 +5,7 @@
 use crate::args;
 use crate::codes;
 use crate::failure::{call_plain, store, Failure};
-use crate::handles::Kind;
+use crate::handles::{self, Kind};
 use crate::objects;
 
 /// The ABI major version of this header: a library of another major is
@@ -93,6 +93,20 @@ pub unsafe extern "C" fn nook_code_message(
 ) -> i32 {
     call_plain("nook_code_message", || {
         static_text(text, len, lookup(code)?.1)
+    })
+}
+
+/// Writes the number of handles of every kind open in this process to
+/// `*count`: a diagnostic for tests, which check that it comes back to where it
+/// was (no handle leaked). Other threads may change it at any time.
+///
+/// Statuses: OK; INVALID_ARGUMENT (`count` is NULL).
+#[no_mangle]
+pub unsafe extern "C" fn nook_handle_count(count: *mut u64) -> i32 {
+    call_plain("nook_handle_count", || {
+        args::required(count, "count")?;
+        store(count, handles::open_count() as u64);
+        Ok(())
     })
 }
 

@@ -539,6 +539,11 @@ int main(int argc, char **argv) {
     test_locked_by_another_process();
     test_writers_and_busy();
     test_threads();
+    /* every handle made above was closed: nothing leaked */
+    uint64_t open = 99;
+    EXPECT(nook_handle_count(NULL), NOOK_INVALID_ARGUMENT);
+    EXPECT(nook_handle_count(&open), NOOK_OK);
+    TRUE(open == 0);
     printf("misuse: %d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }
