@@ -131,3 +131,33 @@ fn missing_files_and_batch_mode_output() {
         "{\"key\":\"a\",\"value\":1}\n"
     );
 }
+
+#[test]
+fn export_inside_a_transaction_sees_its_writes() {
+    let s = Scratch::new();
+    let db = s.db();
+    let r = run_with(
+        &[&db],
+        "put a 1\nbegin\nput b 2\ndelete a\nexport\nrollback\nexport\n",
+    );
+    assert_eq!(
+        r.ok(),
+        "OK\nOK\nOK\nOK\n{\"key\":\"b\",\"value\":2}\nOK\n{\"key\":\"a\",\"value\":1}"
+    );
+}
+
+#[test]
+fn cbor_import_accepts_text_keys_and_refuses_other_shapes() {
+    let s = Scratch::new();
+    let db = s.db();
+    let file = s.path("in.cbor");
+    // ["a", 1] with a text key, then [h'62', 2] with a byte string key.
+    write(&file, [0x82, 0x61, b'a', 0x01, 0x82, 0x41, b'b', 0x02]);
+    run(&[&db, "import", &file, "--cbor"]).ok();
+    assert_eq!(sorted(run(&[&db, "scan"]).ok()), ["a\t1", "b\t2"]);
+    // A map is not a record.
+    write(&file, [0xa1, 0x61, b'k', 0x01]);
+    let r = run(&[&db, "import", &file, "--cbor"]);
+    r.fails(14, "INVALID_VALUE");
+    assert!(r.stderr.contains("[key, value]"), "{r:?}");
+}
