@@ -343,9 +343,9 @@ impl Session {
     ) -> CliResult {
         self.outside_transaction("import")?;
         let (input, size): (Box<dyn Read>, Option<u64>) = if file == "-" {
-            if self.mode == Mode::Batch {
+            if self.mode != Mode::Single {
                 return Err(CliError::usage(
-                    "import - reads stdin, which holds the commands in batch mode; import a file instead",
+                    "import - reads stdin, which holds the commands here; import a file, or run `nook DB import -` from the shell",
                 ));
             }
             (Box::new(std::io::stdin().lock()), None)
