@@ -29,6 +29,12 @@ gcc "${cflags[@]}" abi/conformance/runner.c "${link[@]}" -o "$out/conformance"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
+echo "abi: the example of spec/abi.md compiles and runs"
+awk '/^```c example$/ {on = 1; next} /^```$/ {on = 0} on' spec/abi.md >"$scratch/example.c"
+gcc "${cflags[@]}" "$scratch/example.c" "${link[@]}" -o "$scratch/example"
+"$scratch/example" 2>"$scratch/example.err" | grep -q '^2 bytes: 18 2a$'
+grep -q '^insert: nook_insert: ' "$scratch/example.err"
+
 echo "abi: misuse tests"
 mkdir -p "$scratch/plain"
 "$out/misuse" "$scratch/plain"
