@@ -27,7 +27,9 @@ pub(crate) struct Shared {
     /// The single writer slot.
     pub writer: Arc<Mutex<WriterState>>,
     /// Auto-commit writes waiting for a leader to commit them as a group.
-    queue: Mutex<Vec<Arc<QueuedWrite>>>,
+    queue: Mutex<std::collections::VecDeque<Arc<QueuedWrite>>>,
+    /// Signalled when a group commit finishes.
+    group_done: parking_lot::Condvar,
     /// The registry key (canonical path) of a file database.
     pub registry_key: Option<PathBuf>,
     pub path: Option<PathBuf>,
@@ -246,7 +248,8 @@ impl Database {
             options: options.clone(),
             current: ArcSwap::new(snapshot),
             writer: Arc::new(Mutex::new(state)),
-            queue: Mutex::new(Vec::new()),
+            queue: Mutex::new(Default::default()),
+            group_done: parking_lot::Condvar::new(),
             path: registry_key.clone(),
             registry_key,
         })
@@ -459,41 +462,41 @@ impl Database {
         })
     }
 
-    /// Group commit: the write joins the queue; whoever holds the writer lock
-    /// next commits a group of queued writes in one transaction (one fsync
-    /// pair), and each waiter gets its own result.
+    /// Group commit (as in LevelDB): the write joins a queue; the write at
+    /// the front leads: it commits a group of queued writes in one
+    /// transaction (one fsync) while the rest wait, and each waiter gets its
+    /// own result. Writes that arrive meanwhile form the next group.
     fn auto_commit(&self, op: AutoOp) -> Result<bool> {
         self.check_writable()?;
         let mine = Arc::new(QueuedWrite {
             op,
             result: Mutex::new(None),
         });
-        self.shared.queue.lock().push(mine.clone());
+        let mut queue = self.shared.queue.lock();
+        queue.push_back(mine.clone());
         loop {
-            let guard = self.shared.writer.lock_arc();
             if let Some(result) = mine.result.lock().take() {
                 return result;
             }
-            self.commit_group(guard);
+            if queue.front().is_some_and(|w| Arc::ptr_eq(w, &mine)) {
+                break;
+            }
+            self.shared.group_done.wait(&mut queue);
         }
-    }
-
-    /// Commits the oldest queued writes (up to [`GROUP_LIMIT`] of payload).
-    fn commit_group(&self, guard: parking_lot::ArcMutexGuard<parking_lot::RawMutex, WriterState>) {
-        let group = {
-            let mut queue = self.shared.queue.lock();
-            let mut size = 0;
-            let take = queue
-                .iter()
-                .take_while(|w| {
-                    let fits = size == 0 || size + w.op.payload_len() <= GROUP_LIMIT;
-                    size += w.op.payload_len();
-                    fits
-                })
-                .count();
-            queue.drain(..take).collect::<Vec<_>>()
-        };
-        let outcome = self.start_write(guard).and_then(|mut txn| {
+        // Lead: take a group from the front, leaving it queued so that no one
+        // else leads until it is committed.
+        let mut size = 0;
+        let group: Vec<Arc<QueuedWrite>> = queue
+            .iter()
+            .take_while(|w| {
+                let fits = size == 0 || size + w.op.payload_len() <= GROUP_LIMIT;
+                size += w.op.payload_len();
+                fits
+            })
+            .cloned()
+            .collect();
+        drop(queue);
+        let outcome = self.begin_write().and_then(|mut txn| {
             let mut results = Vec::with_capacity(group.len());
             for w in &group {
                 match w.op.apply(&mut txn) {
@@ -503,18 +506,19 @@ impl Database {
             }
             txn.commit().map(|()| results)
         });
-        match outcome {
-            Ok(results) => {
-                for (w, r) in group.iter().zip(results) {
-                    *w.result.lock() = Some(r);
-                }
-            }
-            Err(e) => {
-                for w in &group {
-                    *w.result.lock() = Some(Err(e.clone()));
-                }
-            }
+        let results: Vec<Result<bool>> = match outcome {
+            Ok(results) => results,
+            Err(e) => group.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let mut queue = self.shared.queue.lock();
+        for (w, r) in group.iter().zip(results) {
+            *w.result.lock() = Some(r);
+            queue.pop_front();
         }
+        self.shared.group_done.notify_all();
+        drop(queue);
+        let result = mine.result.lock().take();
+        result.unwrap_or_else(|| Err(Error::internal("the group leader lost its own result")))
     }
 
     /// Makes every commit durable now (useful with relaxed durability).

@@ -11,6 +11,7 @@ struct Counting {
     inner: MemoryBackend,
     writes: Arc<AtomicU64>,
     reads: Arc<AtomicU64>,
+    syncs: Arc<AtomicU64>,
 }
 
 impl StorageBackend for Counting {
@@ -31,6 +32,9 @@ impl StorageBackend for Counting {
         self.inner.set_len(len)
     }
     fn sync_data(&self) -> std::io::Result<()> {
+        self.syncs.fetch_add(1, Ordering::Relaxed);
+        // A real fsync takes time; that is what lets writers queue up behind it.
+        std::thread::sleep(std::time::Duration::from_micros(500));
         Ok(())
     }
 }
@@ -42,6 +46,7 @@ fn pages_per_one_key_commit(keys: u32) -> (u64, u64) {
         inner: MemoryBackend::new(),
         writes: writes.clone(),
         reads: reads.clone(),
+        syncs: Arc::default(),
     };
     let db = Database::open_backend(Box::new(backend), &Options::new()).unwrap();
     let mut t = db.begin_write().unwrap();
@@ -97,6 +102,7 @@ fn open_reads_a_bounded_number_of_pages() {
         inner: MemoryBackend::from_bytes(image),
         writes: Arc::default(),
         reads: reads.clone(),
+        syncs: Arc::default(),
     };
     let db = Database::open_backend(Box::new(backend), &Options::new()).unwrap();
     assert!(
@@ -150,5 +156,35 @@ fn values_up_to_64_mib_round_trip_and_larger_ones_are_refused() {
     assert!(
         db.stats().unwrap().free_pages > 16_000,
         "the freed overflow pages are queued for reuse"
+    );
+}
+
+#[test]
+fn concurrent_auto_commit_writers_share_fsyncs() {
+    let syncs = Arc::new(AtomicU64::new(0));
+    let backend = Counting {
+        inner: MemoryBackend::new(),
+        writes: Arc::default(),
+        reads: Arc::default(),
+        syncs: syncs.clone(),
+    };
+    let db = Database::open_backend(Box::new(backend), &Options::new()).unwrap();
+    let before = syncs.load(Ordering::Relaxed);
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let db = db.clone();
+            s.spawn(move || {
+                for i in 0..50 {
+                    db.put(format!("t{t}-{i}").as_bytes(), &[0x01]).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(db.len(), 400);
+    let used = syncs.load(Ordering::Relaxed) - before;
+    eprintln!("400 durable single-key commits from 8 threads took {used} fsyncs");
+    assert!(
+        used < 200,
+        "400 durable single-key commits from 8 threads took {used} fsyncs"
     );
 }
