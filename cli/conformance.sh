@@ -14,4 +14,5 @@ if ! cargo build --release --quiet -p nook-cli --bin nook --example conformance 
   echo "cli: 0 passed, 1 failed (cargo build --release -p nook-cli failed)"
   exit 1
 fi
-exec target/release/examples/conformance target/release/nook spec/conformance "$@"
+target_dir=${CARGO_TARGET_DIR:-target}
+exec "$target_dir/release/examples/conformance" "$target_dir/release/nook" spec/conformance "$@"
