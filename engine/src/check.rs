@@ -213,12 +213,11 @@ impl Checker<'_> {
 impl Database {
     /// Verifies every reachable page's checksum (read from disk, not the
     /// cache), the index structure, every value's CBOR and the free-page
-    /// queue. Returns `CORRUPTED` naming the first bad page. Writers wait
-    /// while it runs.
+    /// queue. Returns `CORRUPTED` naming the first bad page. It checks one
+    /// snapshot and never blocks writers.
     pub fn check(&self) -> Result<CheckReport> {
-        let state = self.shared.writer.lock();
         let txn = self.begin_read()?;
-        let meta = state.meta;
+        let meta = txn.snap.meta;
         let mut c = Checker {
             txn: &txn,
             seen: vec![0; meta.page_count.div_ceil(64) as usize],
@@ -271,7 +270,7 @@ impl Database {
         let txn = self.begin_read()?;
         let snap = &txn.snap;
         let store = &snap.store;
-        let meta = self.shared.writer.lock().meta;
+        let meta = snap.meta;
         let (mut inner, mut leaves, mut depth) = (0u64, 0u64, 0u32);
         let mut stack = vec![(snap.root, 1u32)];
         while let Some((id, d)) = stack.pop() {
@@ -350,7 +349,7 @@ impl Database {
                 "compact rewrites the file; open the database read-write",
             ));
         }
-        let mut state = self.shared.writer.lock();
+        let mut state = self.writer_for_maintenance()?;
         if state.durable_txid < state.meta.txid {
             crate::db::make_durable(&mut state)?;
         }

@@ -117,6 +117,7 @@ impl WriteTxn {
             root: meta.root,
             key_count: meta.key_count,
             page_count: meta.page_count,
+            meta,
             store: self.store.clone(),
         });
         self.state.meta = meta;

@@ -214,6 +214,9 @@ fn is_clean_refusal(kind: ErrorKind) -> bool {
     )
 }
 
+/// How long sync and compact wait for an open write transaction.
+const MAINTENANCE_WAIT: Duration = Duration::from_secs(5);
+
 /// Payload a group-commit leader takes at most (after the first write).
 const GROUP_LIMIT: usize = 4 << 20;
 
@@ -234,6 +237,7 @@ impl Database {
             root: meta.root,
             key_count: meta.key_count,
             page_count: meta.page_count,
+            meta,
             store: store.clone(),
         });
         let state = WriterState {
@@ -521,12 +525,29 @@ impl Database {
         result.unwrap_or_else(|| Err(Error::internal("the group leader lost its own result")))
     }
 
+    /// The writer lock for maintenance work, waiting a bounded time: an open
+    /// write transaction (perhaps on the caller's own thread) gives `BUSY`
+    /// instead of a deadlock.
+    pub(crate) fn writer_for_maintenance(
+        &self,
+    ) -> Result<parking_lot::MutexGuard<'_, WriterState>> {
+        self.shared
+            .writer
+            .try_lock_for(MAINTENANCE_WAIT)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Busy,
+                    "a write transaction stayed open; commit or roll it back first",
+                )
+            })
+    }
+
     /// Makes every commit durable now (useful with relaxed durability).
     pub fn sync(&self) -> Result<()> {
         if self.read_only {
             return Ok(());
         }
-        let mut state = self.shared.writer.lock();
+        let mut state = self.writer_for_maintenance()?;
         if let Some(e) = &state.poisoned {
             return Err(e.clone());
         }

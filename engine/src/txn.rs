@@ -26,6 +26,8 @@ pub(crate) struct Snapshot {
     pub root: PageId,
     pub key_count: u64,
     pub page_count: u64,
+    /// The whole commit record (free-page queue included) of this state.
+    pub meta: crate::page::MetaPage,
     pub store: Arc<Store>,
 }
 

@@ -234,3 +234,27 @@ fn compact_and_backup() {
     let db = Database::open(&path).unwrap();
     assert_eq!(db.get(b"after").unwrap(), Some(vec![0x01]));
 }
+
+#[test]
+fn maintenance_with_an_open_write_transaction_never_deadlocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path().join("m.nook")).unwrap();
+    db.put(b"a", &[0x01]).unwrap();
+    let mut txn = db.begin_write().unwrap();
+    txn.put(b"b", &[0x02]).unwrap();
+    // Same thread, writer slot taken: check and stats work on a snapshot...
+    assert_eq!(db.check().unwrap().keys_checked, 1);
+    assert_eq!(db.stats().unwrap().key_count, 1);
+    // ...and what needs the writer says BUSY instead of hanging.
+    assert_eq!(
+        db.try_begin_write(std::time::Duration::from_millis(10))
+            .err()
+            .unwrap()
+            .kind(),
+        ErrorKind::Busy
+    );
+    assert_eq!(db.compact().unwrap_err().kind(), ErrorKind::Busy);
+    txn.commit().unwrap();
+    db.compact().unwrap();
+    assert_eq!(db.len(), 2);
+}
