@@ -35,12 +35,19 @@ func TestConformance(t *testing.T) {
 	passed, failed := 0, 0
 	for _, c := range cases {
 		ok := t.Run(c.Name, func(t *testing.T) {
+			handles := handleCount()
 			r := &caseRunner{dir: t.TempDir(), txs: map[string]*Tx{}}
-			defer r.cleanup()
 			for i := range c.Steps {
 				if err := r.step(&c.Steps[i]); err != nil {
+					r.cleanup()
 					t.Fatalf("%s:%d: %s: %v", c.File, c.Steps[i].Line, c.Steps[i].String(), err)
 				}
+			}
+			r.cleanup()
+			// Finalizers of earlier tests may close handles meanwhile, so
+			// only an increase is a leak.
+			if after := handleCount(); after > handles {
+				t.Fatalf("%s:%d: the case leaked %d handles", c.File, c.Line, after-handles)
 			}
 		})
 		if ok {

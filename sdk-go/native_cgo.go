@@ -412,3 +412,12 @@ func nativeCursorNext(cur uint64, scratch *[]byte) (keys, values [][]byte, done 
 		return keys, values, false, nil
 	}
 }
+
+// handleCount is the number of handles open in the process (every kind); the
+// tests use it to prove that no call leaks one (an ERROR handle not closed, a
+// cursor left open by a broken-off loop).
+func handleCount() uint64 {
+	var n C.uint64_t
+	C.nook_handle_count(&n)
+	return uint64(n)
+}

@@ -179,6 +179,13 @@ int32_t nook_code_name(int32_t code, const uint8_t **text, size_t *len);
 // Statuses: OK; INVALID_ARGUMENT (unknown code, or a NULL pointer).
 int32_t nook_code_message(int32_t code, const uint8_t **text, size_t *len);
 
+// Writes the number of handles of every kind open in this process to
+// `*count`: a diagnostic for tests, which check that it comes back to where it
+// was (no handle leaked). Other threads may change it at any time.
+//
+// Statuses: OK; INVALID_ARGUMENT (`count` is NULL).
+int32_t nook_handle_count(uint64_t *count);
+
 // Closes the handle whose value is `token` (cast to a pointer), whatever its
 // kind, as its own close function would; ignores invalid handles. For Dart's
 // NativeFinalizer (`void f(void *)`); on 32-bit targets every handle value
