@@ -162,13 +162,15 @@ pub unsafe extern "C" fn nook_close(db: u64) -> i32 {
     call_plain("nook_close", || objects::close(db, "db", &[Kind::Database]))
 }
 
-/// Makes every commit so far durable (useful with NOOK_OPEN_RELAXED).
+/// Makes every commit so far durable (useful with NOOK_OPEN_RELAXED). Waits
+/// for open write transactions as an auto-commit write does.
 ///
-/// Statuses: OK; INVALID_HANDLE; IO; DISK_FULL; INTERNAL.
+/// Statuses: OK; INVALID_HANDLE; BUSY; CLOSED; IO; DISK_FULL; INTERNAL.
 #[no_mangle]
 pub unsafe extern "C" fn nook_sync(db: u64, error: *mut u64) -> i32 {
     call("nook_sync", error, || {
         let db = handles::database(db, "db")?;
+        db.wait_for_writers()?;
         Ok(db.engine.sync()?)
     })
 }

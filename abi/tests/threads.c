@@ -74,6 +74,7 @@ void test_writers_and_busy(void) {
     EXPECT(nook_delete(db, K("k"), NULL, NULL), NOOK_BUSY);
     EXPECT(nook_write_batch(db, NULL, 0, NULL), NOOK_BUSY);
     EXPECT(nook_compact(db, NULL, NULL, NULL), NOOK_BUSY);
+    EXPECT(nook_sync(db, NULL), NOOK_BUSY);
     uint64_t count = 9;
     EXPECT(nook_count(db, &count, NULL), NOOK_OK); /* reads never wait */
     /* a write in a read transaction is READ_ONLY */
