@@ -4,6 +4,10 @@ package nook
 
 // The cgo layer: one Go function per use of a C ABI function (spec/abi.md).
 //
+// The header: inside the repository, abi/include/nook.h itself (first on the
+// include path); in a downloaded module, which has no ../abi, the module's
+// copy include/nook.h.
+//
 // Rules kept here:
 //   - Go memory is passed only for the duration of a call (keys, values,
 //     caller buffers, out-variables); the library copies what it keeps, so no
@@ -16,7 +20,7 @@ package nook
 //     into Go slices.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/include
+#cgo CFLAGS: -I${SRCDIR}/../abi/include -I${SRCDIR}/include
 #cgo noescape nook_get
 #cgo nocallback nook_get
 #cgo noescape nook_contains
