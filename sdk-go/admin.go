@@ -56,8 +56,8 @@ func (db *DB) Stats() (Stats, error) {
 }
 
 // Compact rewrites the file to near-minimal size, returning freed space to
-// the file system. It waits for the write transaction slot; readers keep
-// working meanwhile.
+// the file system. Like a write, it waits for an open write transaction (and
+// fails with ErrBusy when that takes too long); readers keep working.
 func (db *DB) Compact() (CompactReport, error) {
 	h, err := db.handle()
 	if err != nil {

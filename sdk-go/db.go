@@ -231,7 +231,8 @@ func (db *DB) Delete(key []byte) (existed bool, err error) {
 }
 
 // Sync makes every commit made so far durable. It matters only with
-// RelaxedDurability; otherwise each commit already is.
+// RelaxedDurability; otherwise each commit already is. Like a write, it may
+// wait for an open write transaction and then fail with ErrBusy.
 func (db *DB) Sync() error {
 	h, err := db.handle()
 	if err != nil {
