@@ -114,6 +114,9 @@ abstract interface class NookBindings {
   /// `nook_code_message`: its contract is in spec/abi.md.
   int nookCodeMessage(int code, ffi.Pointer<ffi.Pointer<ffi.Uint8>> text, ffi.Pointer<ffi.Size> len);
 
+  /// `nook_handle_count`: its contract is in spec/abi.md.
+  int nookHandleCount(ffi.Pointer<ffi.Uint64> count);
+
   /// `nook_finalize`: its contract is in spec/abi.md.
   void nookFinalize(ffi.Pointer<ffi.Void> token);
 
@@ -229,6 +232,10 @@ final class NookAssetBindings implements NookBindings {
   @override
   int nookCodeMessage(int code, ffi.Pointer<ffi.Pointer<ffi.Uint8>> text, ffi.Pointer<ffi.Size> len) =>
       _nookCodeMessage(code, text, len);
+
+  @override
+  int nookHandleCount(ffi.Pointer<ffi.Uint64> count) =>
+      _nookHandleCount(count);
 
   @override
   void nookFinalize(ffi.Pointer<ffi.Void> token) =>
@@ -375,6 +382,9 @@ final class NookLibraryBindings implements NookBindings {
         _nookCodeMessageFn = library.lookupFunction<
             ffi.Int32 Function(ffi.Int32, ffi.Pointer<ffi.Pointer<ffi.Uint8>>, ffi.Pointer<ffi.Size>),
             int Function(int, ffi.Pointer<ffi.Pointer<ffi.Uint8>>, ffi.Pointer<ffi.Size>)>('nook_code_message', isLeaf: true),
+        _nookHandleCountFn = library.lookupFunction<
+            ffi.Int32 Function(ffi.Pointer<ffi.Uint64>),
+            int Function(ffi.Pointer<ffi.Uint64>)>('nook_handle_count'),
         _nookFinalizeFn = library.lookupFunction<
             ffi.Void Function(ffi.Pointer<ffi.Void>),
             void Function(ffi.Pointer<ffi.Void>)>('nook_finalize'),
@@ -492,6 +502,12 @@ final class NookLibraryBindings implements NookBindings {
   @override
   int nookCodeMessage(int code, ffi.Pointer<ffi.Pointer<ffi.Uint8>> text, ffi.Pointer<ffi.Size> len) =>
       _nookCodeMessageFn(code, text, len);
+
+  final int Function(ffi.Pointer<ffi.Uint64>) _nookHandleCountFn;
+
+  @override
+  int nookHandleCount(ffi.Pointer<ffi.Uint64> count) =>
+      _nookHandleCountFn(count);
 
   final void Function(ffi.Pointer<ffi.Void>) _nookFinalizeFn;
 
@@ -688,6 +704,9 @@ external int _nookCodeName(int code, ffi.Pointer<ffi.Pointer<ffi.Uint8>> text, f
 
 @ffi.Native<ffi.Int32 Function(ffi.Int32, ffi.Pointer<ffi.Pointer<ffi.Uint8>>, ffi.Pointer<ffi.Size>)>(symbol: 'nook_code_message', isLeaf: true)
 external int _nookCodeMessage(int code, ffi.Pointer<ffi.Pointer<ffi.Uint8>> text, ffi.Pointer<ffi.Size> len);
+
+@ffi.Native<ffi.Int32 Function(ffi.Pointer<ffi.Uint64>)>(symbol: 'nook_handle_count')
+external int _nookHandleCount(ffi.Pointer<ffi.Uint64> count);
 
 @ffi.Native<ffi.Void Function(ffi.Pointer<ffi.Void>)>(symbol: 'nook_finalize')
 external void _nookFinalize(ffi.Pointer<ffi.Void> token);
