@@ -81,3 +81,27 @@ func TestUnmarshalErrors(t *testing.T) {
 		t.Error("Valid misjudges")
 	}
 }
+
+// FuzzUnmarshal: no input makes decoding panic, and what decodes re-encodes.
+// `go test` runs the seeds; `go test -fuzz FuzzUnmarshal` explores.
+func FuzzUnmarshal(f *testing.F) {
+	for _, seed := range []string{"182a", "a26161016162820203", "9f01ff", "d8185818", "5f4101ff", "fb3ff0000000000000", "61ff", "18"} {
+		b, _ := hex.DecodeString(seed)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v any
+		if err := Unmarshal(data, &v); err != nil {
+			if !errors.Is(err, ErrInvalidValue) {
+				t.Fatalf("Unmarshal error %v is not INVALID_VALUE", err)
+			}
+			return
+		}
+		if !Valid(data) {
+			t.Fatalf("Unmarshal accepted %x but Valid rejects it", data)
+		}
+		if _, err := Marshal(v); err != nil {
+			t.Fatalf("a decoded %T does not re-encode: %v", v, err)
+		}
+	})
+}
