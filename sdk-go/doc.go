@@ -22,7 +22,8 @@
 // (only if present, else ErrNotFound; not bbolt's Update, which is Write
 // here), Delete. Apply commits a WriteBatch of puts and deletes in one call.
 // Batch groups many goroutines' small transactions into one commit. Scan
-// iterates over all pairs or a key prefix with range-over-func. Check,
+// iterates over all pairs or a key prefix with range-over-func (optionally
+// stopped by a context.Context with WithContext). Check,
 // Stats, Compact, Backup and Sync manage the file.
 //
 // # Values
@@ -51,7 +52,7 @@
 // runtime.LockOSThread (the C ABI keeps no thread-local state). Readers never
 // block the writer and the writer never blocks readers; one write
 // transaction runs at a time, and other writers wait for it (see
-// BusyTimeout). Another process holding the file makes Open fail at once
+// BusyTimeout, 30 s by default). Another process holding the file makes Open fail at once
 // with ErrLocked. After Close, every call returns ErrClosed, never a crash;
 // transactions still open are ended by Close. Finalizers close a leaked DB
 // and roll back a leaked Tx, but explicit Close/Commit/Rollback is the rule.
