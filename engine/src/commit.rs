@@ -112,14 +112,7 @@ impl WriteTxn {
         for (id, node) in dirty.into_iter().chain(queue_pages) {
             self.store.cache.insert(id, Arc::new(node));
         }
-        let snapshot = Arc::new(Snapshot {
-            txid: meta.txid,
-            root: meta.root,
-            key_count: meta.key_count,
-            page_count: meta.page_count,
-            meta,
-            store: self.store.clone(),
-        });
+        let snapshot = Arc::new(Snapshot::new(meta, self.store.clone()));
         self.state.meta = meta;
         if durable {
             self.state.durable_txid = meta.txid;

@@ -232,14 +232,7 @@ impl Database {
         registry_key: Option<PathBuf>,
     ) -> Arc<Shared> {
         let store = Arc::new(store);
-        let snapshot = Arc::new(Snapshot {
-            txid: meta.txid,
-            root: meta.root,
-            key_count: meta.key_count,
-            page_count: meta.page_count,
-            meta,
-            store: store.clone(),
-        });
+        let snapshot = Arc::new(Snapshot::new(meta, store.clone()));
         let state = WriterState {
             store,
             meta,

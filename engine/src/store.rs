@@ -46,8 +46,8 @@ impl Store {
         id * self.page_size as u64
     }
 
-    /// Reads page `id` from the backend and verifies checksum, id and kind.
-    pub fn read_page(&self, id: PageId, kind: PageKind) -> Result<Vec<u8>> {
+    /// Reads the bytes of page `id`, unverified.
+    fn read_raw(&self, id: PageId) -> Result<Vec<u8>> {
         let mut buf = vec![0u8; self.page_size];
         self.backend
             .read_at(self.offset(id), &mut buf)
@@ -57,6 +57,12 @@ impl Store {
                 )),
                 _ => Error::io(&format!("reading page {id}"), e),
             })?;
+        Ok(buf)
+    }
+
+    /// Reads page `id` from the backend and verifies checksum, id and kind.
+    pub fn read_page(&self, id: PageId, kind: PageKind) -> Result<Vec<u8>> {
+        let buf = self.read_raw(id)?;
         page::verify(&buf, id, kind)?;
         Ok(buf)
     }
@@ -72,15 +78,7 @@ impl Store {
                 "page {id} is outside the database"
             )));
         }
-        let mut buf = vec![0u8; self.page_size];
-        self.backend
-            .read_at(self.offset(id), &mut buf)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => Error::corrupted(format!(
-                    "page {id} lies past the end of the file (truncated file)"
-                )),
-                _ => Error::io(&format!("reading page {id}"), e),
-            })?;
+        let buf = self.read_raw(id)?;
         let kind = page::kind_of(&buf).unwrap_or(PageKind::Leaf);
         let kind = match kind {
             PageKind::Inner | PageKind::Leaf | PageKind::FreeList => kind,

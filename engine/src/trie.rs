@@ -199,7 +199,8 @@ impl Cursor {
 }
 
 /// Appends up to `max_pairs` pairs after the cursor's position to `out` and
-/// advances the cursor (marking it done at the end of the data).
+/// advances the cursor (marking it done at the end of the data). A batch also
+/// ends once it holds 4 MiB of keys and values; it is empty only at the end.
 pub(crate) fn scan<S: NodeSource + ?Sized>(
     src: &S,
     root: PageId,
@@ -217,6 +218,7 @@ pub(crate) fn scan<S: NodeSource + ?Sized>(
         emitted: 0,
         last: None,
         out,
+        bytes: 0,
     };
     let after = cursor.after.clone();
     let complete = walk.visit(root, None, after.as_ref().map(|(h, k)| (*h, k.as_slice())))?;
@@ -236,7 +238,13 @@ struct Walk<'a, S: ?Sized> {
     emitted: usize,
     last: Option<(u64, Vec<u8>)>,
     out: &'a mut Vec<(Vec<u8>, Vec<u8>)>,
+    /// Bytes of keys and values in this batch so far.
+    bytes: usize,
 }
+
+/// A batch stops early once its pairs add up to this many bytes (after at
+/// least one pair), so that scanning large values holds little memory.
+const BATCH_BYTES: usize = 4 << 20;
 
 impl<S: NodeSource + ?Sized> Walk<'_, S> {
     /// Visits the subtree at `id`; `after` is set only while the subtree holds
@@ -283,7 +291,7 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
                             continue;
                         }
                     }
-                    if self.emitted == self.max {
+                    if self.emitted == self.max || self.bytes >= BATCH_BYTES {
                         return Ok(false);
                     }
                     let key = entry_key(self.src, e)?;
@@ -294,6 +302,7 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
                     let key = key.into_owned();
                     self.last = Some((e.hash, key.clone()));
                     self.emitted += 1;
+                    self.bytes += key.len() + value.len();
                     self.out.push((key, value));
                 }
                 Ok(true)

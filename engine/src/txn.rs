@@ -31,6 +31,19 @@ pub(crate) struct Snapshot {
     pub store: Arc<Store>,
 }
 
+impl Snapshot {
+    pub fn new(meta: crate::page::MetaPage, store: Arc<Store>) -> Snapshot {
+        Snapshot {
+            txid: meta.txid,
+            root: meta.root,
+            key_count: meta.key_count,
+            page_count: meta.page_count,
+            meta,
+            store,
+        }
+    }
+}
+
 impl NodeSource for Snapshot {
     fn node(&self, id: PageId) -> Result<NodeRef<'_>> {
         self.store.node(id, self.page_count).map(NodeRef::Shared)
@@ -146,21 +159,51 @@ impl ReadTxn {
     }
 }
 
-/// An iterator over the pairs of one snapshot, fetched in batches.
-pub struct Iter {
-    txn: ReadTxn,
+/// A cursor with a buffer of fetched pairs: the iteration logic shared by
+/// [`Iter`] and [`TxnIter`].
+struct Batches {
     cursor: Cursor,
     buffer: std::collections::VecDeque<(Vec<u8>, Vec<u8>)>,
     failed: bool,
+}
+
+impl Batches {
+    fn new(cursor: Cursor) -> Batches {
+        Batches {
+            cursor,
+            buffer: Default::default(),
+            failed: false,
+        }
+    }
+
+    /// The next pair, fetching 256 more with `fetch` when the buffer is empty.
+    fn next(
+        &mut self,
+        fetch: impl FnOnce(&mut Cursor, &mut Vec<(Vec<u8>, Vec<u8>)>) -> Result<()>,
+    ) -> Option<Result<(Vec<u8>, Vec<u8>)>> {
+        if self.buffer.is_empty() && !self.cursor.is_done() && !self.failed {
+            let mut out = Vec::new();
+            if let Err(e) = fetch(&mut self.cursor, &mut out) {
+                self.failed = true;
+                return Some(Err(e));
+            }
+            self.buffer.extend(out);
+        }
+        self.buffer.pop_front().map(Ok)
+    }
+}
+
+/// An iterator over the pairs of one snapshot, fetched in batches.
+pub struct Iter {
+    txn: ReadTxn,
+    batches: Batches,
 }
 
 impl Iter {
     pub(crate) fn new(txn: ReadTxn, cursor: Cursor) -> Iter {
         Iter {
             txn,
-            cursor,
-            buffer: Default::default(),
-            failed: false,
+            batches: Batches::new(cursor),
         }
     }
 }
@@ -169,15 +212,9 @@ impl Iterator for Iter {
     type Item = Result<(Vec<u8>, Vec<u8>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.buffer.is_empty() && !self.cursor.is_done() && !self.failed {
-            let mut out = Vec::new();
-            if let Err(e) = self.txn.next_batch(&mut self.cursor, 256, &mut out) {
-                self.failed = true;
-                return Some(Err(e));
-            }
-            self.buffer.extend(out);
-        }
-        self.buffer.pop_front().map(Ok)
+        let txn = &self.txn;
+        self.batches
+            .next(|cursor, out| txn.next_batch(cursor, 256, out))
     }
 }
 
@@ -276,9 +313,7 @@ impl WriteTxn {
     pub fn scan_prefix(&self, prefix: &[u8]) -> TxnIter<'_> {
         TxnIter {
             txn: self,
-            cursor: Cursor::new(prefix),
-            buffer: Default::default(),
-            failed: false,
+            batches: Batches::new(Cursor::new(prefix)),
         }
     }
 
@@ -647,23 +682,15 @@ impl WriteTxn {
 /// An iterator over the pairs a write transaction sees.
 pub struct TxnIter<'t> {
     txn: &'t WriteTxn,
-    cursor: Cursor,
-    buffer: std::collections::VecDeque<(Vec<u8>, Vec<u8>)>,
-    failed: bool,
+    batches: Batches,
 }
 
 impl Iterator for TxnIter<'_> {
     type Item = Result<(Vec<u8>, Vec<u8>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.buffer.is_empty() && !self.cursor.is_done() && !self.failed {
-            let mut out = Vec::new();
-            if let Err(e) = self.txn.next_batch(&mut self.cursor, 256, &mut out) {
-                self.failed = true;
-                return Some(Err(e));
-            }
-            self.buffer.extend(out);
-        }
-        self.buffer.pop_front().map(Ok)
+        let txn = self.txn;
+        self.batches
+            .next(|cursor, out| txn.next_batch(cursor, 256, out))
     }
 }

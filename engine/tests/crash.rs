@@ -76,6 +76,34 @@ fn apply(model: &mut Model, op: &Op) {
     }
 }
 
+/// Runs one step on `db`, applying it to `model` too (the model says what the
+/// state is if the step succeeds).
+fn execute(db: &Database, step: &Step, model: &mut Model) -> nook::Result<()> {
+    match step {
+        Step::Txn(ops) => {
+            let mut txn = db.begin_write()?;
+            for op in ops {
+                apply(model, op);
+                match op {
+                    Op::Put(k, v) => txn.put(k, v)?,
+                    Op::Delete(k) => {
+                        txn.delete(k)?;
+                    }
+                }
+            }
+            txn.commit()
+        }
+        Step::Auto(op) => {
+            apply(model, op);
+            match op {
+                Op::Put(k, v) => db.put(k, v),
+                Op::Delete(k) => db.delete(k).map(|_| ()),
+            }
+        }
+        Step::Sync => db.sync(),
+    }
+}
+
 fn options(durability: Durability) -> Options {
     // A tiny cache so that reads go to the backend too.
     Options::new().cache_size(64 << 10).durability(durability)
@@ -95,26 +123,7 @@ fn run(db: &Database, steps: &[Step], durability: Durability) -> Outcome {
     for step in steps {
         let mut next = history.last().unwrap().clone();
         let result = match step {
-            Step::Txn(ops) => (|| {
-                let mut txn = db.begin_write()?;
-                for op in ops {
-                    apply(&mut next, op);
-                    match op {
-                        Op::Put(k, v) => txn.put(k, v)?,
-                        Op::Delete(k) => {
-                            txn.delete(k)?;
-                        }
-                    }
-                }
-                txn.commit()
-            })(),
-            Step::Auto(op) => {
-                apply(&mut next, op);
-                match op {
-                    Op::Put(k, v) => db.put(k, v),
-                    Op::Delete(k) => db.delete(k).map(|_| ()),
-                }
-            }
+            Step::Txn(_) | Step::Auto(_) => execute(db, step, &mut next),
             Step::Sync => match db.sync() {
                 Ok(()) => {
                     floor = history.len() - 1;
@@ -231,29 +240,7 @@ fn io_error_run(work: &[Step], n: u64, kind: Fault) -> bool {
         let before = model.clone();
         let fired_before = disk.faults_fired();
         let mut after = model.clone();
-        let result = match step {
-            Step::Txn(ops) => (|| {
-                let mut txn = db.begin_write()?;
-                for op in ops {
-                    apply(&mut after, op);
-                    match op {
-                        Op::Put(k, v) => txn.put(k, v)?,
-                        Op::Delete(k) => {
-                            txn.delete(k)?;
-                        }
-                    }
-                }
-                txn.commit()
-            })(),
-            Step::Auto(op) => {
-                apply(&mut after, op);
-                match op {
-                    Op::Put(k, v) => db.put(k, v),
-                    Op::Delete(k) => db.delete(k).map(|_| ()),
-                }
-            }
-            Step::Sync => db.sync(),
-        };
+        let result = execute(&db, step, &mut after);
         let fired = disk.faults_fired() > fired_before;
         let ctx = format!("fault {kind:?} at I/O {n}, step {step:?}");
         match result {

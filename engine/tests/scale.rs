@@ -188,3 +188,26 @@ fn concurrent_auto_commit_writers_share_fsyncs() {
         "400 durable single-key commits from 8 threads took {used} fsyncs"
     );
 }
+
+#[test]
+fn a_scan_batch_of_large_values_stays_small() {
+    let db = Database::memory();
+    let mut value = vec![0x5a];
+    value.extend_from_slice(&(3u32 << 20).to_be_bytes());
+    value.resize(5 + (3 << 20), 1);
+    for i in 0..4u8 {
+        db.put(&[i + 1], &value).unwrap();
+    }
+    let txn = db.begin_read().unwrap();
+    let mut cursor = nook::Cursor::all();
+    let mut out = Vec::new();
+    txn.next_batch(&mut cursor, 256, &mut out).unwrap();
+    assert_eq!(out.len(), 2, "a batch stops after 4 MiB of values");
+    let mut total = out.len();
+    while !cursor.is_done() {
+        out.clear();
+        txn.next_batch(&mut cursor, 256, &mut out).unwrap();
+        total += out.len();
+    }
+    assert_eq!(total, 4);
+}
