@@ -240,9 +240,10 @@ int32_t nook_open_memory(uint64_t cache_size, uint32_t page_size, uint32_t busy_
 // Statuses: OK; INVALID_HANDLE.
 int32_t nook_close(uint64_t db);
 
-// Makes every commit so far durable (useful with NOOK_OPEN_RELAXED).
+// Makes every commit so far durable (useful with NOOK_OPEN_RELAXED). Waits
+// for open write transactions as an auto-commit write does.
 //
-// Statuses: OK; INVALID_HANDLE; IO; DISK_FULL; INTERNAL.
+// Statuses: OK; INVALID_HANDLE; BUSY; CLOSED; IO; DISK_FULL; INTERNAL.
 int32_t nook_sync(uint64_t db, uint64_t *error);
 
 // Verifies every page and key of the database. `pages_checked` and
