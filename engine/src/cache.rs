@@ -16,6 +16,18 @@ use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 
+/// A node read from the cache; dereferences to the node.
+pub struct CachedNode(arc_swap::Guard<Option<Arc<Node>>>);
+
+impl std::ops::Deref for CachedNode {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        self.0
+            .as_deref()
+            .expect("a cache guard is only made for a present node")
+    }
+}
+
 const BITS: u32 = 12;
 const FAN: usize = 1 << BITS;
 /// Pages at or beyond this id are not cached (256 TiB with 4 KiB pages).
@@ -123,13 +135,16 @@ impl PageCache {
         Some(&chunk[c])
     }
 
-    pub fn get(&self, id: PageId) -> Option<Arc<Node>> {
+    /// The cached node of page `id`. The guard keeps it alive without
+    /// touching its reference count, which readers on other threads share.
+    pub fn get(&self, id: PageId) -> Option<CachedNode> {
         let found = self.slot(id, false).and_then(|slot| {
-            let node = slot.node.load_full()?;
+            let node = slot.node.load();
+            node.as_ref()?;
             if !slot.referenced.load(Ordering::Relaxed) {
                 slot.referenced.store(true, Ordering::Relaxed);
             }
-            Some(node)
+            Some(CachedNode(node))
         });
         let counters = if found.is_some() {
             &self.hits

@@ -311,10 +311,13 @@ impl Database {
 
     /// Hands the value of `key` (or `None`) to `f` without an extra copy.
     pub fn get_with<R>(&self, key: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R> {
-        ReadTxn {
-            snap: self.snapshot(),
-        }
-        .get_with(key, f)
+        check_key(key)?;
+        // A guard, not a counted reference: readers on all threads would
+        // otherwise contend on one reference count. It still pins the
+        // snapshot: replacing it pays the guard's debt before the writer can
+        // see the old snapshot's reference count.
+        let snap = self.shared.current.load();
+        crate::trie::lookup(&**snap, snap.root, snap.store.hash(key), key, f)
     }
 
     /// Whether `key` is present.

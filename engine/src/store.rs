@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::node::Node;
 use crate::page::{self, FileHeader, PageId, PageKind};
 use crate::storage::StorageBackend;
+use crate::trie::NodeRef;
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
 use std::sync::Arc;
@@ -69,9 +70,9 @@ impl Store {
 
     /// The decoded node of committed page `id`, from the cache or the disk.
     /// `page_count` bounds the page ids the node may refer to.
-    pub fn node(&self, id: PageId, page_count: u64) -> Result<Arc<Node>> {
+    pub fn node(&self, id: PageId, page_count: u64) -> Result<NodeRef<'static>> {
         if let Some(node) = self.cache.get(id) {
-            return Ok(node);
+            return Ok(NodeRef::Cached(node));
         }
         if id < page::FIRST_DATA_PAGE || id >= page_count {
             return Err(Error::corrupted(format!(
@@ -87,7 +88,7 @@ impl Store {
         page::verify(&buf, id, kind)?;
         let node = Arc::new(Node::decode(&buf, id, page_count)?);
         self.cache.insert(id, node.clone());
-        Ok(node)
+        Ok(NodeRef::Shared(node))
     }
 
     /// Writes page images, sorted by id, merging runs of adjacent pages into

@@ -6,6 +6,7 @@
 //! (hash, key). A walk of the trie is therefore in ascending (hash, key)
 //! order, which is what makes a scan resumable from its last key.
 
+use crate::cache::CachedNode;
 use crate::error::{Error, Result};
 use crate::node::{InnerNode, LeafEntry, LeafNode, Node, FANOUT, ROUTE_BITS};
 use crate::overflow;
@@ -26,6 +27,7 @@ pub(crate) trait NodeSource {
 /// A node borrowed from a transaction or shared from the cache.
 pub(crate) enum NodeRef<'a> {
     Shared(Arc<Node>),
+    Cached(CachedNode),
     Borrowed(&'a Node),
 }
 
@@ -34,6 +36,7 @@ impl Deref for NodeRef<'_> {
     fn deref(&self) -> &Node {
         match self {
             NodeRef::Shared(n) => n,
+            NodeRef::Cached(n) => n,
             NodeRef::Borrowed(n) => n,
         }
     }

@@ -46,7 +46,7 @@ impl Snapshot {
 
 impl NodeSource for Snapshot {
     fn node(&self, id: PageId) -> Result<NodeRef<'_>> {
-        self.store.node(id, self.page_count).map(NodeRef::Shared)
+        self.store.node(id, self.page_count)
     }
     fn store(&self) -> &Store {
         &self.store
@@ -247,10 +247,7 @@ impl NodeSource for WriteTxn {
     fn node(&self, id: PageId) -> Result<NodeRef<'_>> {
         match self.dirty.get(&id) {
             Some(n) => Ok(NodeRef::Borrowed(n)),
-            None => self
-                .store
-                .node(id, self.alloc.page_count)
-                .map(NodeRef::Shared),
+            None => self.store.node(id, self.alloc.page_count),
         }
     }
     fn store(&self) -> &Store {
