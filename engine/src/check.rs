@@ -96,7 +96,7 @@ impl Checker<'_> {
             Ok(r) => r,
             Err(_) => store.read_page(id, PageKind::Leaf)?, // report the leaf-shaped error
         };
-        Node::decode(&raw, id, self.txn.snap.page_count)
+        Node::decode(&raw, id, self.txn.snap.meta.page_count)
     }
 
     /// Checks the subtree at `id`, whose hashes all start with `prefix` (the
@@ -184,7 +184,7 @@ impl Checker<'_> {
                 let skip = e.overflow_skip();
                 let len = skip + value_len as usize;
                 let store = &self.txn.snap.store;
-                for p in overflow::pages(store, head, len, self.txn.snap.page_count)? {
+                for p in overflow::pages(store, head, len, self.txn.snap.meta.page_count)? {
                     self.mark(p, "overflow record")?;
                 }
                 let value = overflow::read(
@@ -193,7 +193,7 @@ impl Checker<'_> {
                     len,
                     skip,
                     value_len as usize,
-                    self.txn.snap.page_count,
+                    self.txn.snap.meta.page_count,
                 )?;
                 crate::cbor::validate(&value).map_err(|_| {
                     Error::corrupted(format!("page {id}: a stored value is not CBOR"))
@@ -272,9 +272,9 @@ impl Database {
         let store = &snap.store;
         let meta = snap.meta;
         let (mut inner, mut leaves, mut depth) = (0u64, 0u64, 0u32);
-        let mut stack = vec![(snap.root, 1u32)];
+        let mut stack = vec![(snap.meta.root, 1u32)];
         while let Some((id, d)) = stack.pop() {
-            let node = store.node(id, snap.page_count)?;
+            let node = store.node(id, snap.meta.page_count)?;
             let Node::Inner(n) = &*node else { continue };
             inner += 1;
             depth = depth.max(d);
@@ -283,7 +283,10 @@ impl Database {
                 let slot = n.slots[i];
                 let (start, width) = slot.range(i);
                 if slot.depth == FULL_DEPTH
-                    && matches!(&*store.node(slot.child, snap.page_count)?, Node::Inner(_))
+                    && matches!(
+                        &*store.node(slot.child, snap.meta.page_count)?,
+                        Node::Inner(_)
+                    )
                 {
                     stack.push((slot.child, d + 1));
                 } else {
@@ -295,16 +298,16 @@ impl Database {
         let (hits, misses) = store.cache.hits_and_misses();
         let ps = store.page_size as u64;
         Ok(Stats {
-            key_count: snap.key_count,
-            txid: snap.txid,
+            key_count: snap.meta.key_count,
+            txid: snap.meta.txid,
             page_size: store.page_size as u32,
-            page_count: snap.page_count,
+            page_count: snap.meta.page_count,
             free_pages: meta.free_count,
             file_size: store.file_len()?,
             tree_depth: depth,
             inner_pages: inner,
             leaf_pages: leaves,
-            overflow_pages: snap
+            overflow_pages: meta
                 .page_count
                 .saturating_sub(3 + inner + leaves + meta.free_count),
             cache_capacity: store.cache.capacity() as u64 * ps,

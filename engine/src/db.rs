@@ -57,7 +57,7 @@ impl WriterState {
             .live
             .iter()
             .filter_map(|w| w.upgrade())
-            .map(|s| s.txid)
+            .map(|s| s.meta.txid)
             .min();
         oldest.unwrap_or(self.meta.txid).min(self.durable_txid)
     }
@@ -317,7 +317,7 @@ impl Database {
         // snapshot: replacing it pays the guard's debt before the writer can
         // see the old snapshot's reference count.
         let snap = self.shared.current.load();
-        crate::trie::lookup(&**snap, snap.root, snap.store.hash(key), key, f)
+        crate::trie::lookup(&**snap, snap.meta.root, snap.store.hash(key), key, f)
     }
 
     /// Whether `key` is present.
@@ -327,7 +327,7 @@ impl Database {
 
     /// The number of keys, in O(1).
     pub fn len(&self) -> u64 {
-        self.shared.current.load().key_count
+        self.shared.current.load().meta.key_count
     }
 
     /// Whether the database holds no keys.

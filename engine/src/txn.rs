@@ -22,37 +22,26 @@ use std::sync::Arc;
 /// A committed state of the database, pinned while anyone holds it: the pages
 /// it reaches are not reused until the last holder lets go.
 pub(crate) struct Snapshot {
-    pub txid: TxId,
-    pub root: PageId,
-    pub key_count: u64,
-    pub page_count: u64,
-    /// The whole commit record (free-page queue included) of this state.
+    /// The commit record of this state (root, key count, page count, queue).
     pub meta: crate::page::MetaPage,
     pub store: Arc<Store>,
 }
 
 impl Snapshot {
     pub fn new(meta: crate::page::MetaPage, store: Arc<Store>) -> Snapshot {
-        Snapshot {
-            txid: meta.txid,
-            root: meta.root,
-            key_count: meta.key_count,
-            page_count: meta.page_count,
-            meta,
-            store,
-        }
+        Snapshot { meta, store }
     }
 }
 
 impl NodeSource for Snapshot {
     fn node(&self, id: PageId) -> Result<NodeRef<'_>> {
-        self.store.node(id, self.page_count)
+        self.store.node(id, self.meta.page_count)
     }
     fn store(&self) -> &Store {
         &self.store
     }
     fn page_count(&self) -> u64 {
-        self.page_count
+        self.meta.page_count
     }
 }
 
@@ -104,7 +93,7 @@ impl ReadTxn {
     pub fn get_with<R>(&self, key: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R> {
         check_key(key)?;
         let hash = self.snap.store.hash(key);
-        trie::lookup(&*self.snap, self.snap.root, hash, key, f)
+        trie::lookup(&*self.snap, self.snap.meta.root, hash, key, f)
     }
 
     /// The value of `key` decoded from CBOR into a `T`.
@@ -119,7 +108,7 @@ impl ReadTxn {
 
     /// The number of keys in this snapshot, in O(1).
     pub fn len(&self) -> u64 {
-        self.snap.key_count
+        self.snap.meta.key_count
     }
 
     /// Whether this snapshot holds no keys.
@@ -129,7 +118,7 @@ impl ReadTxn {
 
     /// The id of the commit this snapshot shows.
     pub fn txid(&self) -> u64 {
-        self.snap.txid
+        self.snap.meta.txid
     }
 
     /// Every pair of this snapshot, in unspecified (hash) order.
@@ -155,7 +144,7 @@ impl ReadTxn {
         max_pairs: usize,
         out: &mut Vec<(Vec<u8>, Vec<u8>)>,
     ) -> Result<()> {
-        trie::scan(&*self.snap, self.snap.root, cursor, max_pairs, out)
+        trie::scan(&*self.snap, self.snap.meta.root, cursor, max_pairs, out)
     }
 }
 
