@@ -219,14 +219,14 @@ pub(crate) fn scan<S: NodeSource + ?Sized>(
         prefix: &cursor.prefix,
         max: max_pairs.max(1),
         emitted: 0,
-        last: None,
+        last_hash: None,
         out,
         bytes: 0,
     };
     let after = cursor.after.clone();
     let complete = walk.visit(root, None, after.as_ref().map(|(h, k)| (*h, k.as_slice())))?;
-    if let Some(last) = walk.last {
-        cursor.after = Some(last);
+    if let (Some(hash), Some((key, _))) = (walk.last_hash, walk.out.last()) {
+        cursor.after = Some((hash, key.clone()));
     }
     if complete {
         cursor.done = true;
@@ -239,7 +239,8 @@ struct Walk<'a, S: ?Sized> {
     prefix: &'a [u8],
     max: usize,
     emitted: usize,
-    last: Option<(u64, Vec<u8>)>,
+    /// Hash of the last pair pushed (its key is the last one in `out`).
+    last_hash: Option<u64>,
     out: &'a mut Vec<(Vec<u8>, Vec<u8>)>,
     /// Bytes of keys and values in this batch so far.
     bytes: usize,
@@ -303,7 +304,7 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
                     }
                     let value = entry_value(self.src, e)?.into_owned();
                     let key = key.into_owned();
-                    self.last = Some((e.hash, key.clone()));
+                    self.last_hash = Some(e.hash);
                     self.emitted += 1;
                     self.bytes += key.len() + value.len();
                     self.out.push((key, value));
