@@ -196,13 +196,7 @@ impl Session {
                 )
             }
             Command::Stats => {
-                // The engine's stats reads the writer's state, which an open
-                // write transaction holds: asking would wait for ever.
-                if let Some(Txn::Write(_)) = self.txn {
-                    return Err(CliError::usage(
-                        "stats cannot run inside a write transaction; commit or rollback first",
-                    ));
-                }
+                // Figures of the last committed state, also inside a transaction.
                 let s = self.db.stats()?;
                 let rows = [
                     ("key_count", s.key_count),

@@ -95,11 +95,11 @@ fn commands_that_cannot_run_in_batch_mode_say_why() {
     let db = s.db();
     let r = run_with(
         &[&db],
-        "put a -\nimport -\nfrob\nget\nbegin\nimport x.jsonl\ncompact\ncheck\nstats\nbackup b.nook\nrollback\n",
+        "put a -\nimport -\nfrob\nget\nbegin\nimport x.jsonl\ncompact\ncheck\nbackup b.nook\nrollback\n",
     );
     assert_eq!(r.code, 2);
     let errors: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(errors.len(), 9, "{r:?}");
+    assert_eq!(errors.len(), 8, "{r:?}");
     assert!(
         errors.iter().all(|l| l.starts_with("error[USAGE]: line ")),
         "{r:?}"
@@ -161,4 +161,13 @@ fn crlf_line_ends_and_invalid_utf8_lines() {
         r.stderr.contains("line 3: the line is not valid UTF-8"),
         "{r:?}"
     );
+}
+
+#[test]
+fn stats_inside_a_write_transaction_shows_the_committed_state() {
+    let s = Scratch::new();
+    let db = s.db();
+    let r = run_with(&[&db], "put a 1\nbegin\nput b 2\nstats\ncommit\n");
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("key_count 1"), "{r:?}");
 }
