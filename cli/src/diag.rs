@@ -5,6 +5,7 @@
 //! non-text keys `{1: "a"}`, and indefinite lengths `[_ 1, 2]`, `(_ h'01', h'02')`.
 
 use crate::json;
+use crate::json::newline;
 use crate::value::{to_hex, Value};
 use std::fmt::Write;
 
@@ -13,13 +14,6 @@ pub fn print(value: &Value, pretty: bool) -> String {
     let mut out = String::new();
     write_value(&mut out, value, if pretty { Some(0) } else { None });
     out
-}
-
-fn newline(out: &mut String, indent: Option<usize>) {
-    if let Some(level) = indent {
-        out.push('\n');
-        out.extend(std::iter::repeat_n("  ", level));
-    }
 }
 
 /// Writes the items of an array or map between `open` and `close`.

@@ -319,7 +319,8 @@ pub fn print(value: &Value, pretty: bool) -> String {
     out
 }
 
-fn newline(out: &mut String, indent: Option<usize>) {
+/// Starts a new line at `indent` levels in pretty output (nothing on one line).
+pub(crate) fn newline(out: &mut String, indent: Option<usize>) {
     if let Some(level) = indent {
         out.push('\n');
         out.extend(std::iter::repeat_n("  ", level));
