@@ -30,8 +30,7 @@ pub(crate) struct Shared {
     queue: Mutex<std::collections::VecDeque<Arc<QueuedWrite>>>,
     /// Signalled when a group commit finishes.
     group_done: parking_lot::Condvar,
-    /// The registry key (canonical path) of a file database.
-    pub registry_key: Option<PathBuf>,
+    /// The canonical path of a file database (also its registry key).
     pub path: Option<PathBuf>,
 }
 
@@ -70,7 +69,7 @@ impl Drop for Shared {
         if state.poisoned.is_none() && state.durable_txid < state.meta.txid {
             let _ = make_durable(&mut state);
         }
-        if let Some(key) = &self.registry_key {
+        if let Some(key) = &self.path {
             open::forget(key);
         }
     }
@@ -229,7 +228,7 @@ impl Database {
         store: Store,
         meta: MetaPage,
         options: &Options,
-        registry_key: Option<PathBuf>,
+        path: Option<PathBuf>,
     ) -> Arc<Shared> {
         let store = Arc::new(store);
         let snapshot = Arc::new(Snapshot::new(meta, store.clone()));
@@ -247,8 +246,7 @@ impl Database {
             writer: Arc::new(Mutex::new(state)),
             queue: Mutex::new(Default::default()),
             group_done: parking_lot::Condvar::new(),
-            path: registry_key.clone(),
-            registry_key,
+            path,
         })
     }
 
