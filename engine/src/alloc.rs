@@ -8,9 +8,9 @@
 //! commit writes O(pages it changed) queue pages whatever the file size.
 
 use crate::error::{Error, Result};
-use crate::node::Node;
 use crate::page::{MetaPage, PageId, TxId, MAX_PAGE_ID};
 use crate::store::Store;
+use crate::view::PageView;
 use hashbrown::HashSet;
 
 pub(crate) struct Allocator {
@@ -74,25 +74,26 @@ impl Allocator {
             if self.free_head == self.free_tail {
                 return Ok(None);
             }
-            let node = store.node(self.free_head, self.page_count)?;
-            let Node::FreeList(head) = &*node else {
+            let guard = crossbeam_epoch::pin();
+            let page = store.page(self.free_head, self.page_count, &guard)?;
+            let PageView::FreeList(head) = page.view() else {
                 return Err(Error::corrupted(format!(
                     "page {}: the free-page queue refers to a page that is not a free-list page",
                     self.free_head
                 )));
             };
-            if head.freed_txid > self.reuse_limit {
+            if head.freed_txid() > self.reuse_limit {
                 return Ok(None);
             }
             let skip = self.free_head_skip as usize;
-            if skip < head.ids.len() {
+            if skip < head.len() {
                 self.free_head_skip += 1;
                 self.free_count = self.free_count.saturating_sub(1);
-                return Ok(Some(head.ids[skip]));
+                return Ok(Some(head.id(skip)));
             }
             // The head page is used up: it is free too, from this transaction on.
             self.freed.push(self.free_head);
-            self.free_head = head.next;
+            self.free_head = head.next();
             self.free_head_skip = 0;
         }
         Err(Error::corrupted("the free-page queue loops"))

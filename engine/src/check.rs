@@ -11,6 +11,7 @@ use crate::page::{PageId, PageKind};
 use crate::storage::{FileBackend, MemoryBackend, StorageBackend};
 use crate::trie::{self, Cursor};
 use crate::txn::ReadTxn;
+use crate::view::PageView;
 use crate::{Durability, Options};
 use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -96,7 +97,8 @@ impl Checker<'_> {
             Ok(r) => r,
             Err(_) => store.read_page(id, PageKind::Leaf)?, // report the leaf-shaped error
         };
-        Node::decode(&raw, id, self.txn.snap.meta.page_count)
+        crate::view::validate(&raw, id, self.txn.snap.meta.page_count)?;
+        Ok(Node::decode(PageView::of(&raw)))
     }
 
     /// Checks the subtree at `id`, whose hashes all start with `prefix` (the
@@ -160,14 +162,14 @@ impl Checker<'_> {
             !0u64 << trie::level_shift(level - 1)
         };
         let mut previous: Option<(u64, Vec<u8>)> = None;
-        for e in leaf.entries() {
+        for e in leaf.entries().iter().map(|e| e.view()) {
             let r = trie::route(e.hash, level);
             if e.hash & high_mask != prefix || r < range.0 || r >= range.1 {
                 return Err(Error::corrupted(format!(
                     "page {id}: a key sits in the wrong leaf"
                 )));
             }
-            let key = trie::entry_key(&*self.txn.snap, e)?.into_owned();
+            let key = trie::entry_key(&*self.txn.snap, &e)?.into_owned();
             if self.txn.snap.store.hash(&key) != e.hash {
                 return Err(Error::corrupted(format!(
                     "page {id}: a stored hash does not match its key"
@@ -180,7 +182,7 @@ impl Checker<'_> {
                     )));
                 }
             }
-            if let Some((head, value_len)) = e.overflow() {
+            if let Some((head, value_len)) = e.overflow {
                 let skip = e.overflow_skip();
                 let len = skip + value_len as usize;
                 let store = &self.txn.snap.store;
@@ -198,7 +200,7 @@ impl Checker<'_> {
                 crate::cbor::validate(&value).map_err(|_| {
                     Error::corrupted(format!("page {id}: a stored value is not CBOR"))
                 })?;
-            } else if let Some(v) = e.inline_value() {
+            } else if let Some(v) = e.value {
                 crate::cbor::validate(v).map_err(|_| {
                     Error::corrupted(format!("page {id}: a stored value is not CBOR"))
                 })?;
@@ -239,7 +241,8 @@ impl Database {
         let (mut id, mut skip, mut queued) = (meta.free_head, meta.free_head_skip as usize, 0u64);
         while id != meta.free_tail {
             let raw = store.read_page(id, PageKind::FreeList)?;
-            let Node::FreeList(page) = Node::decode(&raw, id, meta.page_count)? else {
+            crate::view::validate(&raw, id, meta.page_count)?;
+            let Node::FreeList(page) = Node::decode(PageView::of(&raw)) else {
                 unreachable!()
             };
             c.mark(id, "free-list page")?;
@@ -273,19 +276,22 @@ impl Database {
         let meta = snap.meta;
         let (mut inner, mut leaves, mut depth) = (0u64, 0u64, 0u32);
         let mut stack = vec![(snap.meta.root, 1u32)];
+        let guard = crossbeam_epoch::pin();
         while let Some((id, d)) = stack.pop() {
-            let node = store.node(id, snap.meta.page_count)?;
-            let Node::Inner(n) = &*node else { continue };
+            let page = store.page(id, snap.meta.page_count, &guard)?;
+            let PageView::Inner(n) = page.view() else {
+                continue;
+            };
             inner += 1;
             depth = depth.max(d);
             let mut i = 0;
-            while i < n.slots.len() {
-                let slot = n.slots[i];
+            while i < FANOUT {
+                let slot = n.slot(i);
                 let (start, width) = slot.range(i);
                 if slot.depth == FULL_DEPTH
                     && matches!(
-                        &*store.node(slot.child, snap.meta.page_count)?,
-                        Node::Inner(_)
+                        store.page(slot.child, snap.meta.page_count, &guard)?.view(),
+                        PageView::Inner(_)
                     )
                 {
                     stack.push((slot.child, d + 1));

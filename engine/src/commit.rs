@@ -107,11 +107,17 @@ impl WriteTxn {
             }
         }
 
-        // Publish: warm the cache with the new pages, then swap the snapshot.
-        let dirty = std::mem::take(&mut self.dirty);
-        for (id, node) in dirty.into_iter().chain(queue_pages) {
-            self.store.cache.insert(id, Arc::new(node));
+        // Publish: warm the cache with the new pages (an id this commit
+        // reused may still have an older image there), then swap the snapshot.
+        let guard = crossbeam_epoch::pin();
+        for (id, image) in &images {
+            self.store.cache.insert(*id, image, true, &guard);
         }
+        for (id, _) in &self.overflow_written {
+            self.store.cache.remove(*id, &guard);
+        }
+        drop(guard);
+        self.dirty.clear();
         let snapshot = Arc::new(Snapshot::new(meta, self.store.clone()));
         self.state.meta = meta;
         if durable {

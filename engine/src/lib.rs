@@ -20,7 +20,8 @@
 //! | `txn` | [`ReadTxn`] (a pinned snapshot) and [`WriteTxn`] (copy-on-write of the trie path, splits, merges) |
 //! | `commit` | the commit protocol: free-page queueing, page writes, fsync, meta slot |
 //! | `trie` | lookups and resumable scans over the hash trie, for snapshots and write transactions alike |
-//! | `node` | decoded index and free-list pages, and their byte layouts |
+//! | `view` | validated index and free-list page images, searched in place by readers |
+//! | `node` | the same pages decoded for the writer to change, and their encoding |
 //! | `page` | page ids, page headers and checksums, the file header and the meta slots |
 //! | `alloc` | page allocation from the free-page queue for one write transaction |
 //! | `overflow` | values and keys too large for a leaf |
@@ -34,7 +35,8 @@
 //! the root to the key's leaf is copied into the transaction → `commit` writes
 //! the new pages to unused locations, then the meta slot (fsync) → the new
 //! snapshot is published to readers. A read: the current snapshot → the root
-//! node → 9 hash bits per level → a leaf → the value.
+//! page's cached image → 9 hash bits per level → a leaf image, binary-searched
+//! in place → the value.
 //!
 //! The file format is specified byte by byte in `spec/format.md`.
 
@@ -55,6 +57,7 @@ mod store;
 mod trie;
 mod txn;
 pub mod typed;
+mod view;
 
 pub use check::{CheckReport, CompactReport, Stats};
 pub use db::{Database, WriteBatch};
@@ -69,4 +72,4 @@ pub const MAX_KEY_LEN: usize = 4096;
 /// Longest value accepted, in bytes (64 MiB).
 pub const MAX_VALUE_LEN: usize = 64 << 20;
 /// The file format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;

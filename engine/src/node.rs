@@ -1,31 +1,22 @@
-//! The decoded forms of the index pages and the free-page queue pages, and
-//! their byte layouts (`spec/format.md`, "Inner pages", "Leaf pages",
-//! "Free-list pages").
+//! The decoded forms of the index pages and the free-page queue pages that a
+//! write transaction changes, and their encoding (`spec/format.md`, "Inner
+//! pages", "Leaf pages", "Free-list pages"; `view.rs` reads the same layouts).
 //!
-//! Pages are decoded once when they enter the cache and encoded once when a
-//! transaction commits; everything in between works on these structs.
+//! Readers search committed page images in place. The writer decodes a page
+//! when it copies it (copy-on-write), changes the struct, and encodes it once
+//! at commit.
 
 use crate::error::{Error, Result};
-use crate::page::{
-    self, get_u16, get_u32, get_u64, put_u16, put_u32, put_u64, PageId, PageKind, TxId,
-    PAGE_HEADER_LEN,
-};
+use crate::page::{self, put_u16, put_u32, put_u64, PageId, PageKind, TxId, PAGE_HEADER_LEN};
 use std::sync::Arc;
 
-/// Hash bits an inner node routes by.
-pub const ROUTE_BITS: u32 = 9;
-/// Slots of an inner node: one per value of its 9 hash bits.
-pub const FANOUT: usize = 1 << ROUTE_BITS;
-/// Local depth of a child that fills exactly one slot (any inner child).
-pub const FULL_DEPTH: u8 = ROUTE_BITS as u8;
-/// Deepest inner node level: levels 0..=6 route by 63 bits of the hash.
-pub const MAX_LEVEL: u8 = 6;
-/// Byte offset of the slots' local depths (after 6-byte child ids).
-const DEPTHS_AT: usize = PAGE_HEADER_LEN + FANOUT * 6;
-/// Bytes of a leaf entry before its key: hash, key length, flags, value length.
-pub const ENTRY_HEADER_LEN: usize = 15;
-/// Byte offset of the first free-list id.
-const FREE_IDS_AT: usize = PAGE_HEADER_LEN + 16;
+pub use crate::view::{
+    free_ids_per_page, Slot, ENTRY_OVERHEAD, FANOUT, FULL_DEPTH, MAX_LEVEL, ROUTE_BITS,
+};
+use crate::view::{
+    EntryView, PageView, DEPTHS_AT, FLAG_KEY_OVERFLOW, FLAG_VALUE_OVERFLOW, FREE_IDS_AT,
+    RECORD_HEADER_LEN,
+};
 
 /// A decoded page of the index or of the free-page queue.
 #[derive(Clone, Debug)]
@@ -45,33 +36,6 @@ pub enum Node {
 pub struct InnerNode {
     pub level: u8,
     pub slots: Box<[Slot; FANOUT]>,
-}
-
-/// One slot of an inner node: a child page and its local depth. Packed (9
-/// bytes): copying an inner node for a write moves 4.6 KB, not 8 KB.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(C, packed)]
-pub struct Slot {
-    pub child: PageId,
-    pub depth: u8,
-}
-
-impl Slot {
-    fn decode(id: &[u8], depth: u8) -> Slot {
-        let mut raw = [0u8; 8];
-        raw[..6].copy_from_slice(id);
-        Slot {
-            child: u64::from_le_bytes(raw),
-            depth,
-        }
-    }
-
-    /// The first slot index and the number of slots this child fills, given
-    /// one index it fills.
-    pub fn range(self, index: usize) -> (usize, usize) {
-        let width = 1usize << (FULL_DEPTH - self.depth.min(FULL_DEPTH));
-        (index & !(width - 1), width)
-    }
 }
 
 /// A bucket of the hash trie: entries sorted by (hash, key).
@@ -154,9 +118,6 @@ pub struct LeafEntry {
     overflow: Option<(PageId, u32)>,
 }
 
-const FLAG_VALUE_OVERFLOW: u8 = 1;
-const FLAG_KEY_OVERFLOW: u8 = 2;
-
 impl LeafEntry {
     /// A pair stored wholly in the leaf.
     pub fn inline(hash: u64, key: &[u8], value: &[u8]) -> LeafEntry {
@@ -169,6 +130,21 @@ impl LeafEntry {
             key_inline: true,
             data: Arc::from(data),
             overflow: None,
+        }
+    }
+
+    /// A copy of an entry of a page image.
+    pub fn from_view(e: EntryView<'_>) -> LeafEntry {
+        let mut data =
+            Vec::with_capacity(e.key.map_or(0, <[u8]>::len) + e.value.map_or(0, <[u8]>::len));
+        data.extend_from_slice(e.key.unwrap_or_default());
+        data.extend_from_slice(e.value.unwrap_or_default());
+        LeafEntry {
+            hash: e.hash,
+            key_len: e.key_len,
+            key_inline: e.key.is_some(),
+            data: Arc::from(data),
+            overflow: e.overflow,
         }
     }
 
@@ -195,36 +171,24 @@ impl LeafEntry {
         }
     }
 
-    /// The key, when it is stored in the leaf.
-    pub fn key(&self) -> Option<&[u8]> {
-        self.key_inline.then(|| &self.data[..self.key_len as usize])
-    }
-
-    /// The value, when it is stored in the leaf.
-    pub fn inline_value(&self) -> Option<&[u8]> {
-        match self.overflow {
-            None => Some(&self.data[self.key_len as usize..]),
-            Some(_) => None,
-        }
-    }
-
-    /// The overflow record's first page and the value length.
-    pub fn overflow(&self) -> Option<(PageId, u32)> {
-        self.overflow
-    }
-
-    /// Bytes of the overflow record before the value (the key, if not inline).
-    pub fn overflow_skip(&self) -> usize {
-        if self.key_inline {
-            0
-        } else {
-            self.key_len as usize
+    /// This entry as readers see entries of page images.
+    pub fn view(&self) -> EntryView<'_> {
+        let key_len = self.key_len as usize;
+        EntryView {
+            hash: self.hash,
+            key_len: self.key_len,
+            key: self.key_inline.then(|| &self.data[..key_len]),
+            value: match self.overflow {
+                None => Some(&self.data[key_len..]),
+                Some(_) => None,
+            },
+            overflow: self.overflow,
         }
     }
 
     /// Bytes this entry takes in a leaf page.
     pub fn encoded_len(&self) -> usize {
-        ENTRY_HEADER_LEN + self.data.len() + if self.overflow.is_some() { 8 } else { 0 }
+        ENTRY_OVERHEAD + self.data.len() + if self.overflow.is_some() { 8 } else { 0 }
     }
 
     pub fn value_len(&self) -> usize {
@@ -241,11 +205,6 @@ pub struct FreeListNode {
     pub next: PageId,
     pub freed_txid: TxId,
     pub ids: Vec<PageId>,
-}
-
-/// How many ids fit in one free-list page.
-pub fn free_ids_per_page(page_size: usize) -> usize {
-    (page_size - FREE_IDS_AT) / 8
 }
 
 impl Node {
@@ -267,9 +226,11 @@ impl Node {
                     return Err(Error::internal(format!("leaf {id} overfull at commit")));
                 }
                 p = page::new_page(page_size, PageKind::Leaf, id, txid);
-                put_u16(&mut p, 10, leaf.entries.len() as u16);
-                let mut at = PAGE_HEADER_LEN;
-                for e in &leaf.entries {
+                let count = leaf.entries.len();
+                put_u16(&mut p, 10, count as u16);
+                let offsets_at = PAGE_HEADER_LEN + 8 * count;
+                let mut at = offsets_at + 2 * count;
+                for (i, e) in leaf.entries.iter().enumerate() {
                     let mut flags = 0;
                     if e.overflow.is_some() {
                         flags |= FLAG_VALUE_OVERFLOW;
@@ -277,11 +238,12 @@ impl Node {
                     if !e.key_inline {
                         flags |= FLAG_KEY_OVERFLOW;
                     }
-                    put_u64(&mut p, at, e.hash);
-                    put_u16(&mut p, at + 8, e.key_len);
-                    p[at + 10] = flags;
-                    put_u32(&mut p, at + 11, e.value_len() as u32);
-                    at += ENTRY_HEADER_LEN;
+                    put_u64(&mut p, PAGE_HEADER_LEN + 8 * i, e.hash);
+                    put_u16(&mut p, offsets_at + 2 * i, at as u16);
+                    put_u16(&mut p, at, e.key_len);
+                    p[at + 2] = flags;
+                    put_u32(&mut p, at + 3, e.value_len() as u32);
+                    at += RECORD_HEADER_LEN;
                     p[at..at + e.data.len()].copy_from_slice(&e.data);
                     at += e.data.len();
                     if let Some((head, _)) = e.overflow {
@@ -307,118 +269,30 @@ impl Node {
         Ok(p)
     }
 
-    /// Decodes a verified page. Every length is bounds-checked: a hostile page
-    /// gives `CORRUPTED`, never a panic or an allocation sized by its fields.
-    pub fn decode(p: &[u8], id: PageId, page_count: u64) -> Result<Node> {
-        let bad = |what: &str| Error::corrupted(format!("page {id}: {what}"));
-        let check_id = |pid: PageId| {
-            if pid < page::FIRST_DATA_PAGE || pid >= page_count {
-                Err(bad(&format!("refers to page {pid}, outside the database")))
-            } else {
-                Ok(pid)
-            }
-        };
-        match page::kind_of(p) {
-            Some(PageKind::Inner) => {
-                let level = p[9];
-                if level > MAX_LEVEL {
-                    return Err(bad("inner node level out of range"));
-                }
+    /// Decodes a page image that passed [`crate::view::validate`] into a
+    /// node the writer can change.
+    pub fn decode(view: PageView<'_>) -> Node {
+        match view {
+            PageView::Inner(inner) => {
                 let mut slots = Box::new([Slot { child: 0, depth: 0 }; FANOUT]);
                 for (i, slot) in slots.iter_mut().enumerate() {
-                    *slot = Slot::decode(
-                        &p[PAGE_HEADER_LEN + i * 6..PAGE_HEADER_LEN + i * 6 + 6],
-                        p[DEPTHS_AT + i],
-                    );
-                    check_id(slot.child)?;
-                    if slot.depth > FULL_DEPTH {
-                        return Err(bad("slot depth out of range"));
-                    }
+                    *slot = inner.slot(i);
                 }
-                // Each child must fill exactly its aligned range.
-                let mut i = 0;
-                while i < FANOUT {
-                    let (start, width) = slots[i].range(i);
-                    if start != i || slots[i..i + width].iter().any(|s| *s != slots[i]) {
-                        return Err(bad("slots do not form aligned ranges"));
-                    }
-                    i += width;
-                }
-                Ok(Node::Inner(InnerNode { level, slots }))
+                Node::Inner(InnerNode {
+                    level: inner.level(),
+                    slots,
+                })
             }
-            Some(PageKind::Leaf) => {
-                let count = get_u16(p, 10) as usize;
-                let mut entries = Vec::with_capacity(count.min(p.len() / ENTRY_HEADER_LEN));
-                let mut at = PAGE_HEADER_LEN;
-                for _ in 0..count {
-                    if at + ENTRY_HEADER_LEN > p.len() {
-                        return Err(bad("leaf entries run past the page"));
-                    }
-                    let hash = get_u64(p, at);
-                    let key_len = get_u16(p, at + 8);
-                    let flags = p[at + 10];
-                    let value_len = get_u32(p, at + 11);
-                    at += ENTRY_HEADER_LEN;
-                    if flags & !(FLAG_VALUE_OVERFLOW | FLAG_KEY_OVERFLOW) != 0
-                        || (flags & FLAG_KEY_OVERFLOW != 0 && flags & FLAG_VALUE_OVERFLOW == 0)
-                        || key_len == 0
-                        || key_len as usize > crate::MAX_KEY_LEN
-                        || value_len as usize > crate::MAX_VALUE_LEN
-                    {
-                        return Err(bad("leaf entry has invalid flags or lengths"));
-                    }
-                    let key_inline = flags & FLAG_KEY_OVERFLOW == 0;
-                    let value_inline = flags & FLAG_VALUE_OVERFLOW == 0;
-                    let data_len = if key_inline { key_len as usize } else { 0 }
-                        + if value_inline { value_len as usize } else { 0 };
-                    let data: Arc<[u8]> = p
-                        .get(at..at + data_len)
-                        .ok_or_else(|| bad("leaf entry runs past the page"))?
-                        .into();
-                    at += data_len;
-                    let overflow = if value_inline {
-                        None
-                    } else {
-                        let head = p
-                            .get(at..at + 8)
-                            .ok_or_else(|| bad("leaf overflow ref runs past the page"))?;
-                        at += 8;
-                        Some((
-                            check_id(u64::from_le_bytes(head.try_into().unwrap()))?,
-                            value_len,
-                        ))
-                    };
-                    entries.push(LeafEntry {
-                        hash,
-                        key_len,
-                        key_inline,
-                        data,
-                        overflow,
-                    });
-                }
-                if entries.windows(2).any(|w| w[0].hash > w[1].hash) {
-                    return Err(bad("leaf entries are not in hash order"));
-                }
+            PageView::Leaf(leaf) => {
+                let entries: Vec<LeafEntry> = leaf.entries().map(LeafEntry::from_view).collect();
                 let hashes = entries.iter().map(|e| e.hash).collect();
-                Ok(Node::Leaf(LeafNode { hashes, entries }))
+                Node::Leaf(LeafNode { hashes, entries })
             }
-            Some(PageKind::FreeList) => {
-                let count = get_u32(p, 12) as usize;
-                if count > free_ids_per_page(p.len()) {
-                    return Err(bad("free-list count too large"));
-                }
-                let next = check_id(get_u64(p, PAGE_HEADER_LEN))?;
-                let freed_txid = get_u64(p, PAGE_HEADER_LEN + 8);
-                let ids = (0..count)
-                    .map(|i| check_id(get_u64(p, FREE_IDS_AT + i * 8)))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Node::FreeList(FreeListNode {
-                    next,
-                    freed_txid,
-                    ids,
-                }))
-            }
-            _ => Err(bad("not an index or free-list page")),
+            PageView::FreeList(free) => Node::FreeList(FreeListNode {
+                next: free.next(),
+                freed_txid: free.freed_txid(),
+                ids: (0..free.len()).map(|i| free.id(i)).collect(),
+            }),
         }
     }
 }

@@ -1,16 +1,33 @@
-//! The pager: reads pages through the backend (verifying every checksum), keeps
-//! decoded index pages in the [`PageCache`], writes page images in coalesced
-//! runs, and hashes keys with the database's seed.
+//! The pager: reads pages through the backend (verifying every checksum and
+//! validating index pages once), keeps their images in the [`PageCache`],
+//! writes page images in coalesced runs, and hashes keys with the database's
+//! seed.
 
 use crate::cache::PageCache;
 use crate::error::{Error, Result};
 use crate::node::Node;
 use crate::page::{self, FileHeader, PageId, PageKind};
 use crate::storage::StorageBackend;
-use crate::trie::NodeRef;
+use crate::view::{self, PageView};
+use crossbeam_epoch::Guard;
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
-use std::sync::Arc;
+
+/// A validated index or free-list page image: in a cache frame (valid while
+/// the guard it was read under is held) or, when the cache had no room, our own.
+pub(crate) enum PageRef<'a> {
+    Cached(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl PageRef<'_> {
+    pub fn view(&self) -> PageView<'_> {
+        match self {
+            PageRef::Cached(p) => PageView::of(p),
+            PageRef::Owned(p) => PageView::of(p),
+        }
+    }
+}
 
 /// One open database file (or memory image): what every transaction reads through.
 pub(crate) struct Store {
@@ -27,7 +44,7 @@ impl Store {
             backend,
             page_size,
             header,
-            cache: PageCache::new(cache_bytes / page_size),
+            cache: PageCache::new(cache_bytes / page_size, page_size),
         }
     }
 
@@ -68,11 +85,16 @@ impl Store {
         Ok(buf)
     }
 
-    /// The decoded node of committed page `id`, from the cache or the disk.
-    /// `page_count` bounds the page ids the node may refer to.
-    pub fn node(&self, id: PageId, page_count: u64) -> Result<NodeRef<'static>> {
-        if let Some(node) = self.cache.get(id) {
-            return Ok(NodeRef::Cached(node));
+    /// The image of committed index or free-list page `id`, from the cache
+    /// or the disk. `page_count` bounds the page ids it may refer to.
+    pub fn page<'a>(
+        &'a self,
+        id: PageId,
+        page_count: u64,
+        guard: &'a Guard,
+    ) -> Result<PageRef<'a>> {
+        if let Some(image) = self.cache.get(id, guard) {
+            return Ok(PageRef::Cached(image));
         }
         if id < page::FIRST_DATA_PAGE || id >= page_count {
             return Err(Error::corrupted(format!(
@@ -80,15 +102,22 @@ impl Store {
             )));
         }
         let buf = self.read_raw(id)?;
-        let kind = page::kind_of(&buf).unwrap_or(PageKind::Leaf);
-        let kind = match kind {
-            PageKind::Inner | PageKind::Leaf | PageKind::FreeList => kind,
+        let kind = match page::kind_of(&buf) {
+            Some(kind @ (PageKind::Inner | PageKind::Leaf | PageKind::FreeList)) => kind,
             _ => PageKind::Leaf, // verify() reports the mismatch
         };
         page::verify(&buf, id, kind)?;
-        let node = Arc::new(Node::decode(&buf, id, page_count)?);
-        self.cache.insert(id, node.clone());
-        Ok(NodeRef::Shared(node))
+        view::validate(&buf, id, page_count)?;
+        Ok(match self.cache.insert(id, &buf, false, guard) {
+            Some(image) => PageRef::Cached(image),
+            None => PageRef::Owned(buf),
+        })
+    }
+
+    /// A decoded copy of committed page `id`, for the writer to change.
+    pub fn node(&self, id: PageId, page_count: u64) -> Result<Node> {
+        let guard = crossbeam_epoch::pin();
+        Ok(Node::decode(self.page(id, page_count, &guard)?.view()))
     }
 
     /// Writes page images, sorted by id, merging runs of adjacent pages into

@@ -6,38 +6,117 @@
 //! (hash, key). A walk of the trie is therefore in ascending (hash, key)
 //! order, which is what makes a scan resumable from its last key.
 
-use crate::cache::CachedNode;
 use crate::error::{Error, Result};
-use crate::node::{InnerNode, LeafEntry, LeafNode, Node, FANOUT, ROUTE_BITS};
+use crate::node::{InnerNode, LeafNode, Node, FANOUT, ROUTE_BITS};
 use crate::overflow;
 use crate::page::PageId;
-use crate::store::Store;
+use crate::store::{PageRef, Store};
+use crate::view::{EntryView, InnerView, LeafView, PageView, Slot};
+use crossbeam_epoch::Guard;
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::ops::Deref;
-use std::sync::Arc;
 
 /// Where index nodes come from.
 pub(crate) trait NodeSource {
-    fn node(&self, id: PageId) -> Result<NodeRef<'_>>;
+    /// Node `id`; a cached page stays valid while `guard` is held.
+    fn node<'a>(&'a self, id: PageId, guard: &'a Guard) -> Result<NodeRef<'a>>;
     fn store(&self) -> &Store;
     fn page_count(&self) -> u64;
 }
 
-/// A node borrowed from a transaction or shared from the cache.
+/// A committed page image, or a node a write transaction changed.
 pub(crate) enum NodeRef<'a> {
-    Shared(Arc<Node>),
-    Cached(CachedNode),
-    Borrowed(&'a Node),
+    Page(PageRef<'a>),
+    Dirty(&'a Node),
 }
 
-impl Deref for NodeRef<'_> {
-    type Target = Node;
-    fn deref(&self) -> &Node {
+/// An index node as readers see it, whichever form it is in.
+pub(crate) enum IndexNode<'n> {
+    Inner(InnerRef<'n>),
+    Leaf(LeafRef<'n>),
+}
+
+impl NodeRef<'_> {
+    /// This node as an index node; `CORRUPTED` for a free-list page.
+    pub fn index(&self, id: PageId) -> Result<IndexNode<'_>> {
+        Ok(match self {
+            NodeRef::Page(p) => match p.view() {
+                PageView::Inner(v) => IndexNode::Inner(InnerRef::Page(v)),
+                PageView::Leaf(v) => IndexNode::Leaf(LeafRef::Page(v)),
+                PageView::FreeList(_) => return Err(not_a_leaf_or_inner(id)),
+            },
+            NodeRef::Dirty(Node::Inner(n)) => IndexNode::Inner(InnerRef::Node(n)),
+            NodeRef::Dirty(Node::Leaf(n)) => IndexNode::Leaf(LeafRef::Node(n)),
+            NodeRef::Dirty(Node::FreeList(_)) => return Err(not_a_leaf_or_inner(id)),
+        })
+    }
+}
+
+/// An inner node: a page image or a decoded node.
+#[derive(Clone, Copy)]
+pub(crate) enum InnerRef<'n> {
+    Page(InnerView<'n>),
+    Node(&'n InnerNode),
+}
+
+impl InnerRef<'_> {
+    pub fn level(&self) -> u8 {
         match self {
-            NodeRef::Shared(n) => n,
-            NodeRef::Cached(n) => n,
-            NodeRef::Borrowed(n) => n,
+            InnerRef::Page(v) => v.level(),
+            InnerRef::Node(n) => n.level,
+        }
+    }
+
+    pub fn slot(&self, i: usize) -> Slot {
+        match self {
+            InnerRef::Page(v) => v.slot(i),
+            InnerRef::Node(n) => n.slots[i],
+        }
+    }
+
+    pub fn child(&self, i: usize) -> PageId {
+        match self {
+            InnerRef::Page(v) => v.child(i),
+            InnerRef::Node(n) => n.slots[i].child,
+        }
+    }
+}
+
+/// A leaf: a page image or a decoded node.
+#[derive(Clone, Copy)]
+pub(crate) enum LeafRef<'n> {
+    Page(LeafView<'n>),
+    Node(&'n LeafNode),
+}
+
+impl<'n> LeafRef<'n> {
+    pub fn len(&self) -> usize {
+        match self {
+            LeafRef::Page(v) => v.len(),
+            LeafRef::Node(n) => n.entries().len(),
+        }
+    }
+
+    /// Index of the first entry whose hash is not below `hash`.
+    pub fn first_at_or_after(&self, hash: u64) -> usize {
+        match self {
+            LeafRef::Page(v) => v.first_at_or_after(hash),
+            LeafRef::Node(n) => n.first_at_or_after(hash),
+        }
+    }
+
+    pub fn entry(&self, i: usize) -> EntryView<'n> {
+        match self {
+            LeafRef::Page(v) => v.entry(i),
+            LeafRef::Node(n) => n.entries()[i].view(),
+        }
+    }
+
+    /// Bytes this leaf takes in a page.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            LeafRef::Page(v) => v.used_bytes(),
+            LeafRef::Node(n) => n.encoded_len(),
         }
     }
 }
@@ -58,25 +137,25 @@ fn not_a_leaf_or_inner(id: PageId) -> Error {
     ))
 }
 
-/// Checks that a child's level fits under its parent.
-pub(crate) fn child_level_ok(parent: &InnerNode, child: &Node) -> bool {
+/// Checks that a child fits under a parent at `parent_level`: a leaf, or an
+/// inner node one level down.
+fn child_level_ok(parent_level: u8, child: &IndexNode<'_>) -> bool {
     match child {
-        Node::Inner(c) => c.level == parent.level + 1,
-        Node::Leaf(_) => true,
-        Node::FreeList(_) => false,
+        IndexNode::Inner(c) => c.level() == parent_level + 1,
+        IndexNode::Leaf(_) => true,
     }
 }
 
 /// The key of an entry, loading it from its overflow record if it is long.
 pub(crate) fn entry_key<'e, S: NodeSource + ?Sized>(
     src: &S,
-    e: &'e LeafEntry,
+    e: &EntryView<'e>,
 ) -> Result<Cow<'e, [u8]>> {
-    if let Some(k) = e.key() {
+    if let Some(k) = e.key {
         return Ok(Cow::Borrowed(k));
     }
     let (head, value_len) = e
-        .overflow()
+        .overflow
         .ok_or_else(|| Error::corrupted("a leaf entry has neither key nor overflow record"))?;
     let len = e.key_len as usize + value_len as usize;
     overflow::read(
@@ -93,9 +172,9 @@ pub(crate) fn entry_key<'e, S: NodeSource + ?Sized>(
 /// The value of an entry, loading it from its overflow record if it is large.
 pub(crate) fn entry_value<'e, S: NodeSource + ?Sized>(
     src: &S,
-    e: &'e LeafEntry,
+    e: &EntryView<'e>,
 ) -> Result<Cow<'e, [u8]>> {
-    match (e.inline_value(), e.overflow()) {
+    match (e.value, e.overflow) {
         (Some(v), _) => Ok(Cow::Borrowed(v)),
         (None, Some((head, value_len))) => {
             let skip = e.overflow_skip();
@@ -116,14 +195,17 @@ pub(crate) fn entry_value<'e, S: NodeSource + ?Sized>(
 /// Finds `key` in a leaf: `Ok(index)` if present, else `Err(insert position)`.
 pub(crate) fn find_in_leaf<S: NodeSource + ?Sized>(
     src: &S,
-    leaf: &LeafNode,
+    leaf: LeafRef<'_>,
     hash: u64,
     key: &[u8],
 ) -> Result<std::result::Result<usize, usize>> {
-    let entries = leaf.entries();
     let mut i = leaf.first_at_or_after(hash);
-    while i < entries.len() && entries[i].hash == hash {
-        match entry_key(src, &entries[i])?.as_ref().cmp(key) {
+    while i < leaf.len() {
+        let e = leaf.entry(i);
+        if e.hash != hash {
+            break;
+        }
+        match entry_key(src, &e)?.as_ref().cmp(key) {
             Ordering::Equal => return Ok(Ok(i)),
             Ordering::Greater => return Ok(Err(i)),
             Ordering::Less => i += 1,
@@ -140,29 +222,33 @@ pub(crate) fn lookup<S: NodeSource + ?Sized, R>(
     key: &[u8],
     f: impl FnOnce(Option<&[u8]>) -> R,
 ) -> Result<R> {
-    let mut node = src.node(root)?;
+    let guard = crossbeam_epoch::pin();
+    let mut id = root;
+    let mut parent_level = None;
     loop {
-        let next = match &*node {
-            Node::Inner(inner) => {
-                let slot = inner.slots[route(hash, inner.level)];
-                let child = src.node(slot.child)?;
-                if !child_level_ok(inner, &child) {
-                    return Err(not_a_leaf_or_inner(slot.child));
-                }
-                child
+        let node = src.node(id, &guard)?;
+        let index = node.index(id)?;
+        if let Some(level) = parent_level {
+            if !child_level_ok(level, &index) {
+                return Err(not_a_leaf_or_inner(id));
             }
-            Node::Leaf(leaf) => {
+        }
+        match index {
+            IndexNode::Inner(inner) => {
+                let level = inner.level();
+                id = inner.child(route(hash, level));
+                parent_level = Some(level);
+            }
+            IndexNode::Leaf(leaf) => {
                 return match find_in_leaf(src, leaf, hash, key)? {
                     Ok(i) => {
-                        let value = entry_value(src, &leaf.entries()[i])?;
+                        let value = entry_value(src, &leaf.entry(i))?;
                         Ok(f(Some(&value)))
                     }
                     Err(_) => Ok(f(None)),
                 };
             }
-            Node::FreeList(_) => return Err(not_a_leaf_or_inner(root)),
-        };
-        node = next;
+        }
     }
 }
 
@@ -214,8 +300,10 @@ pub(crate) fn scan<S: NodeSource + ?Sized>(
     if cursor.done {
         return Ok(());
     }
+    let guard = crossbeam_epoch::pin();
     let mut walk = Walk {
         src,
+        guard: &guard,
         prefix: &cursor.prefix,
         max: max_pairs.max(1),
         emitted: 0,
@@ -236,6 +324,7 @@ pub(crate) fn scan<S: NodeSource + ?Sized>(
 
 struct Walk<'a, S: ?Sized> {
     src: &'a S,
+    guard: &'a Guard,
     prefix: &'a [u8],
     max: usize,
     emitted: usize,
@@ -256,21 +345,23 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
     fn visit(
         &mut self,
         id: PageId,
-        parent: Option<&InnerNode>,
+        parent_level: Option<u8>,
         after: Option<(u64, &[u8])>,
     ) -> Result<bool> {
-        let node = self.src.node(id)?;
-        if let Some(p) = parent {
-            if !child_level_ok(p, &node) {
+        let node = self.src.node(id, self.guard)?;
+        let index = node.index(id)?;
+        if let Some(level) = parent_level {
+            if !child_level_ok(level, &index) {
                 return Err(not_a_leaf_or_inner(id));
             }
         }
-        match &*node {
-            Node::Inner(inner) => {
-                let resume = after.map(|(h, _)| route(h, inner.level));
+        match index {
+            IndexNode::Inner(inner) => {
+                let level = inner.level();
+                let resume = after.map(|(h, _)| route(h, level));
                 let mut i = 0;
-                while i < inner.slots.len() {
-                    let slot = inner.slots[i];
+                while i < FANOUT {
+                    let slot = inner.slot(i);
                     let (start, width) = slot.range(i);
                     let end = start + width;
                     i = end;
@@ -279,30 +370,33 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
                         Some(r) if start <= r => after,
                         _ => None,
                     };
-                    if !self.visit(slot.child, Some(inner), child_after)? {
+                    if !self.visit(slot.child, Some(level), child_after)? {
                         return Ok(false);
                     }
                 }
                 Ok(true)
             }
-            Node::Leaf(leaf) => {
-                for e in leaf.entries() {
+            IndexNode::Leaf(leaf) => {
+                let mut i = match after {
+                    Some((h, _)) => leaf.first_at_or_after(h),
+                    None => 0,
+                };
+                while i < leaf.len() {
+                    let e = leaf.entry(i);
+                    i += 1;
                     if let Some((h, k)) = after {
-                        if e.hash < h {
-                            continue;
-                        }
-                        if e.hash == h && *entry_key(self.src, e)? <= *k {
+                        if e.hash == h && *entry_key(self.src, &e)? <= *k {
                             continue;
                         }
                     }
                     if self.emitted == self.max || self.bytes >= BATCH_BYTES {
                         return Ok(false);
                     }
-                    let key = entry_key(self.src, e)?;
+                    let key = entry_key(self.src, &e)?;
                     if !key.starts_with(self.prefix) {
                         continue;
                     }
-                    let value = entry_value(self.src, e)?.into_owned();
+                    let value = entry_value(self.src, &e)?.into_owned();
                     let key = key.into_owned();
                     self.last_hash = Some(e.hash);
                     self.emitted += 1;
@@ -311,7 +405,6 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
                 }
                 Ok(true)
             }
-            Node::FreeList(_) => Err(not_a_leaf_or_inner(id)),
         }
     }
 }

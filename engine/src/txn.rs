@@ -6,13 +6,14 @@ use crate::alloc::Allocator;
 use crate::db::{Shared, WriterState};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::{
-    InnerNode, LeafEntry, Node, Slot, ENTRY_HEADER_LEN, FANOUT, FULL_DEPTH, MAX_LEVEL,
+    InnerNode, LeafEntry, Node, Slot, ENTRY_OVERHEAD, FANOUT, FULL_DEPTH, MAX_LEVEL,
 };
 use crate::overflow;
 use crate::page::{PageId, TxId, PAGE_HEADER_LEN};
 use crate::store::Store;
-use crate::trie::{self, Cursor, NodeRef, NodeSource};
+use crate::trie::{self, Cursor, IndexNode, LeafRef, NodeRef, NodeSource};
 use crate::{cbor, typed, WriteBatch, MAX_KEY_LEN, MAX_VALUE_LEN};
+use crossbeam_epoch::Guard;
 use hashbrown::HashMap;
 use parking_lot::{ArcMutexGuard, RawMutex};
 use serde::de::DeserializeOwned;
@@ -34,8 +35,12 @@ impl Snapshot {
 }
 
 impl NodeSource for Snapshot {
-    fn node(&self, id: PageId) -> Result<NodeRef<'_>> {
-        self.store.node(id, self.meta.page_count)
+    fn node<'a>(&'a self, id: PageId, guard: &'a Guard) -> Result<NodeRef<'a>> {
+        Ok(NodeRef::Page(self.store.page(
+            id,
+            self.meta.page_count,
+            guard,
+        )?))
     }
     fn store(&self) -> &Store {
         &self.store
@@ -233,10 +238,14 @@ pub struct WriteTxn {
 }
 
 impl NodeSource for WriteTxn {
-    fn node(&self, id: PageId) -> Result<NodeRef<'_>> {
+    fn node<'a>(&'a self, id: PageId, guard: &'a Guard) -> Result<NodeRef<'a>> {
         match self.dirty.get(&id) {
-            Some(n) => Ok(NodeRef::Borrowed(n)),
-            None => self.store.node(id, self.alloc.page_count),
+            Some(n) => Ok(NodeRef::Dirty(n)),
+            None => Ok(NodeRef::Page(self.store.page(
+                id,
+                self.alloc.page_count,
+                guard,
+            )?)),
         }
     }
     fn store(&self) -> &Store {
@@ -335,7 +344,7 @@ impl WriteTxn {
         let Some(Node::Leaf(leaf)) = self.dirty.get(&leaf_id) else {
             return Err(Error::internal("cow_path did not end at a leaf"));
         };
-        let index = trie::find_in_leaf(self, leaf, hash, key)?
+        let index = trie::find_in_leaf(self, LeafRef::Node(leaf), hash, key)?
             .map_err(|_| Error::internal("a key found by lookup is missing from its leaf"))?;
         let Some(Node::Leaf(leaf)) = self.dirty.get_mut(&leaf_id) else {
             unreachable!()
@@ -417,10 +426,10 @@ impl WriteTxn {
     /// pair is too large to sit in a leaf (more than a quarter of a page).
     fn make_entry(&mut self, hash: u64, key: &[u8], value: &[u8]) -> Result<LeafEntry> {
         let max_inline = (self.store.page_size - PAGE_HEADER_LEN) / 4;
-        if ENTRY_HEADER_LEN + key.len() + value.len() <= max_inline {
+        if ENTRY_OVERHEAD + key.len() + value.len() <= max_inline {
             return Ok(LeafEntry::inline(hash, key, value));
         }
-        let key_inline = ENTRY_HEADER_LEN + key.len() + 8 <= max_inline;
+        let key_inline = ENTRY_OVERHEAD + key.len() + 8 <= max_inline;
         let parts: &[&[u8]] = if key_inline { &[value] } else { &[key, value] };
         let store = self.store.clone();
         let alloc = &mut self.alloc;
@@ -441,7 +450,8 @@ impl WriteTxn {
     }
 
     fn free_entry(&mut self, entry: &LeafEntry) -> Result<()> {
-        if let Some((head, value_len)) = entry.overflow() {
+        let entry = entry.view();
+        if let Some((head, value_len)) = entry.overflow {
             let len = entry.overflow_skip() + value_len as usize;
             for p in overflow::pages(&self.store, head, len, self.alloc.page_count)? {
                 self.alloc.free(p);
@@ -456,7 +466,7 @@ impl WriteTxn {
         if self.dirty.contains_key(&id) {
             return Ok(id);
         }
-        let node = (*self.store.node(id, self.alloc.page_count)?).clone();
+        let node = self.store.node(id, self.alloc.page_count)?;
         let new_id = self.alloc.alloc(&self.store)?;
         self.alloc.free(id);
         self.dirty.insert(new_id, node);
@@ -518,7 +528,7 @@ impl WriteTxn {
             let Some(Node::Leaf(leaf)) = self.dirty.get(&leaf_id) else {
                 return Err(Error::internal("cow_path did not end at a leaf"));
             };
-            let position = trie::find_in_leaf(self, leaf, hash, key)?;
+            let position = trie::find_in_leaf(self, LeafRef::Node(leaf), hash, key)?;
             let old_len = match position {
                 Ok(i) => leaf.entries()[i].encoded_len(),
                 Err(_) => 0,
@@ -633,23 +643,35 @@ impl WriteTxn {
             if buddy.depth != slot.depth {
                 return Ok(());
             }
-            let buddy_node = self.node(buddy.child)?;
-            let Node::Leaf(buddy_leaf) = &*buddy_node else {
-                return Ok(());
-            };
+            let buddy_id = buddy.child;
             let Some(Node::Leaf(leaf)) = self.dirty.get(&leaf_id) else {
                 return Err(Error::internal("merge of a non-leaf"));
             };
-            if leaf.encoded_len() + buddy_leaf.encoded_len() - PAGE_HEADER_LEN > budget {
+            let leaf_len = leaf.encoded_len();
+            // Size the buddy in place: most buddies are not merged, so
+            // decoding each one would be wasted.
+            let fits = {
+                let guard = crossbeam_epoch::pin();
+                let node = self.node(buddy_id, &guard)?;
+                match node.index(buddy_id)? {
+                    IndexNode::Leaf(b) => leaf_len + b.encoded_len() - PAGE_HEADER_LEN <= budget,
+                    IndexNode::Inner(_) => return Ok(()),
+                }
+            };
+            if !fits {
                 return Ok(());
             }
-            let buddy_leaf = buddy_leaf.clone();
-            drop(buddy_node);
+            let buddy_leaf = match self.dirty.get(&buddy_id) {
+                Some(Node::Leaf(n)) => n.clone(),
+                _ => match self.store.node(buddy_id, self.alloc.page_count)? {
+                    Node::Leaf(n) => n,
+                    _ => return Err(Error::internal("a buddy leaf changed kind")),
+                },
+            };
             let Some(Node::Leaf(leaf)) = self.dirty.get_mut(&leaf_id) else {
                 unreachable!()
             };
             leaf.join(&buddy_leaf, buddy_start < start);
-            let buddy_id = buddy.child;
             self.dirty.remove(&buddy_id);
             self.alloc.free(buddy.child);
             let lo = start.min(buddy_start);
