@@ -41,14 +41,6 @@ impl WriteTxn {
         }
         let queue_pages = self.queue_freed_pages()?;
         let ps = self.store.page_size;
-        let mut images = Vec::with_capacity(self.dirty.len() + queue_pages.len());
-        for (&id, node) in self
-            .dirty
-            .iter()
-            .chain(queue_pages.iter().map(|(id, n)| (id, n)))
-        {
-            images.push((id, node.encode(id, self.txid, ps)?));
-        }
         let meta = MetaPage {
             txid: self.txid,
             root: self.root,
@@ -64,13 +56,9 @@ impl WriteTxn {
 
         // Failures before the meta write leave the committed state untouched:
         // every page written so far was free in it.
-        self.store.write_pages(&mut images)?;
+        let mut manifest = self.write_nodes(queue_pages)?;
         // The pages of the new state: the nodes just written and the overflow
         // records written earlier (unless their page was freed or rewritten).
-        let mut manifest: Vec<(PageId, u64)> = images
-            .iter()
-            .map(|(id, image)| (*id, page::checksum_of(image)))
-            .collect();
         let in_images: hashbrown::HashSet<PageId> = manifest.iter().map(|(id, _)| *id).collect();
         let mut overflow: hashbrown::HashMap<PageId, u64> = hashbrown::HashMap::new();
         for &(id, sum) in &self.overflow_written {
@@ -107,17 +95,7 @@ impl WriteTxn {
             }
         }
 
-        // Publish: warm the cache with the new pages (an id this commit
-        // reused may still have an older image there), then swap the snapshot.
-        let guard = crossbeam_epoch::pin();
-        for (id, image) in &images {
-            self.store.cache.insert(*id, image, true, &guard);
-        }
-        for (id, _) in &self.overflow_written {
-            self.store.cache.remove(*id, &guard);
-        }
-        drop(guard);
-        self.dirty.clear();
+        // Publish the new state.
         let snapshot = Arc::new(Snapshot::new(meta, self.store.clone()));
         self.state.meta = meta;
         if durable {
@@ -127,6 +105,48 @@ impl WriteTxn {
         self.state.live.push(Arc::downgrade(&snapshot));
         self.shared.current.store(snapshot);
         Ok(())
+    }
+
+    /// Encodes and writes every dirty node and the new queue pages, a chunk
+    /// at a time (so a large commit needs no second copy of its pages in
+    /// memory), and puts the images in the cache. Returns each page's
+    /// checksum for the manifest.
+    ///
+    /// Caching before the commit is durable is safe: every page written here
+    /// was free in every state a reader can see, so no reader asks for it
+    /// until the new state is published; if the commit fails, its ids are
+    /// free again and the next writer of each id replaces its image.
+    fn write_nodes(&mut self, queue_pages: Vec<(PageId, Node)>) -> Result<Vec<(PageId, u64)>> {
+        const CHUNK: usize = 256;
+        let ps = self.store.page_size;
+        let mut nodes: Vec<(PageId, Node)> = self.dirty.drain().chain(queue_pages).collect();
+        nodes.sort_unstable_by_key(|(id, _)| *id);
+        {
+            // An overflow page of this transaction may sit where an older
+            // index page is still cached.
+            let guard = crossbeam_epoch::pin();
+            for (id, _) in &self.overflow_written {
+                self.store.cache.remove(*id, &guard);
+            }
+        }
+        let mut manifest = Vec::with_capacity(nodes.len());
+        let mut buf = vec![0u8; CHUNK.min(nodes.len()) * ps];
+        let mut ids = Vec::with_capacity(CHUNK);
+        for chunk in nodes.chunks(CHUNK) {
+            ids.clear();
+            for ((id, node), image) in chunk.iter().zip(buf.chunks_mut(ps)) {
+                node.encode_into(*id, self.txid, image)?;
+                manifest.push((*id, page::checksum_of(image)));
+                ids.push(*id);
+            }
+            let images = &buf[..chunk.len() * ps];
+            self.store.write_sorted(&ids, images)?;
+            let guard = crossbeam_epoch::pin();
+            for (id, image) in ids.iter().zip(images.chunks(ps)) {
+                self.store.cache.insert(*id, image, true, &guard);
+            }
+        }
+        Ok(manifest)
     }
 
     /// Writes the ids of every page this transaction stopped using into new

@@ -210,10 +210,17 @@ pub struct FreeListNode {
 impl Node {
     /// Encodes this node as the page image of page `id`, written by `txid`.
     pub fn encode(&self, id: PageId, txid: TxId, page_size: usize) -> Result<Vec<u8>> {
-        let mut p;
+        let mut p = vec![0; page_size];
+        self.encode_into(id, txid, &mut p)?;
+        Ok(p)
+    }
+
+    /// Encodes this node into `p`, a page-sized buffer.
+    pub fn encode_into(&self, id: PageId, txid: TxId, p: &mut [u8]) -> Result<()> {
+        let page_size = p.len();
         match self {
             Node::Inner(inner) => {
-                p = page::new_page(page_size, PageKind::Inner, id, txid);
+                page::init_page(p, PageKind::Inner, id, txid);
                 p[9] = inner.level;
                 for (i, slot) in inner.slots.iter().enumerate() {
                     p[PAGE_HEADER_LEN + i * 6..PAGE_HEADER_LEN + i * 6 + 6]
@@ -225,9 +232,9 @@ impl Node {
                 if leaf.encoded_len() > page_size {
                     return Err(Error::internal(format!("leaf {id} overfull at commit")));
                 }
-                p = page::new_page(page_size, PageKind::Leaf, id, txid);
+                page::init_page(p, PageKind::Leaf, id, txid);
                 let count = leaf.entries.len();
-                put_u16(&mut p, 10, count as u16);
+                put_u16(p, 10, count as u16);
                 let offsets_at = PAGE_HEADER_LEN + 8 * count;
                 let mut at = offsets_at + 2 * count;
                 for (i, e) in leaf.entries.iter().enumerate() {
@@ -238,16 +245,16 @@ impl Node {
                     if !e.key_inline {
                         flags |= FLAG_KEY_OVERFLOW;
                     }
-                    put_u64(&mut p, PAGE_HEADER_LEN + 8 * i, e.hash);
-                    put_u16(&mut p, offsets_at + 2 * i, at as u16);
-                    put_u16(&mut p, at, e.key_len);
+                    put_u64(p, PAGE_HEADER_LEN + 8 * i, e.hash);
+                    put_u16(p, offsets_at + 2 * i, at as u16);
+                    put_u16(p, at, e.key_len);
                     p[at + 2] = flags;
-                    put_u32(&mut p, at + 3, e.value_len() as u32);
+                    put_u32(p, at + 3, e.value_len() as u32);
                     at += RECORD_HEADER_LEN;
                     p[at..at + e.data.len()].copy_from_slice(&e.data);
                     at += e.data.len();
                     if let Some((head, _)) = e.overflow {
-                        put_u64(&mut p, at, head);
+                        put_u64(p, at, head);
                         at += 8;
                     }
                 }
@@ -256,17 +263,17 @@ impl Node {
                 if free.ids.len() > free_ids_per_page(page_size) {
                     return Err(Error::internal("free-list page overfull"));
                 }
-                p = page::new_page(page_size, PageKind::FreeList, id, txid);
-                put_u32(&mut p, 12, free.ids.len() as u32);
-                put_u64(&mut p, PAGE_HEADER_LEN, free.next);
-                put_u64(&mut p, PAGE_HEADER_LEN + 8, free.freed_txid);
+                page::init_page(p, PageKind::FreeList, id, txid);
+                put_u32(p, 12, free.ids.len() as u32);
+                put_u64(p, PAGE_HEADER_LEN, free.next);
+                put_u64(p, PAGE_HEADER_LEN + 8, free.freed_txid);
                 for (i, pid) in free.ids.iter().enumerate() {
-                    put_u64(&mut p, FREE_IDS_AT + i * 8, *pid);
+                    put_u64(p, FREE_IDS_AT + i * 8, *pid);
                 }
             }
         }
-        page::seal(&mut p);
-        Ok(p)
+        page::seal(p);
+        Ok(())
     }
 
     /// Decodes a page image that passed [`crate::view::validate`] into a

@@ -67,10 +67,16 @@ pub(crate) fn put_u64(b: &mut [u8], at: usize, v: u64) {
 /// is added by [`seal`] once the body is written.
 pub(crate) fn new_page(page_size: usize, kind: PageKind, id: PageId, txid: TxId) -> Vec<u8> {
     let mut page = vec![0u8; page_size];
-    page[8] = kind as u8;
-    put_u64(&mut page, 16, id);
-    put_u64(&mut page, 24, txid);
+    init_page(&mut page, kind, id, txid);
     page
+}
+
+/// Starts a page image in `page`, as [`new_page`] does.
+pub(crate) fn init_page(page: &mut [u8], kind: PageKind, id: PageId, txid: TxId) {
+    page.fill(0);
+    page[8] = kind as u8;
+    put_u64(page, 16, id);
+    put_u64(page, 24, txid);
 }
 
 /// Writes the checksum of bytes 8.. into bytes 0..8.

@@ -13,6 +13,24 @@ use crossbeam_epoch::Guard;
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
 
+/// Splits sorted page ids into runs of adjacent ids (at most 256 pages each),
+/// as index ranges.
+fn runs(ids: &[PageId]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start == ids.len() {
+            return None;
+        }
+        let mut end = start + 1;
+        while end < ids.len() && ids[end] == ids[end - 1] + 1 && end - start < 256 {
+            end += 1;
+        }
+        let range = start..end;
+        start = end;
+        Some(range)
+    })
+}
+
 /// A validated index or free-list page image: in a cache frame (valid while
 /// the guard it was read under is held) or, when the cache had no room, our own.
 pub(crate) enum PageRef<'a> {
@@ -124,27 +142,37 @@ impl Store {
     /// one write each.
     pub fn write_pages(&self, pages: &mut [(PageId, Vec<u8>)]) -> Result<()> {
         pages.sort_unstable_by_key(|(id, _)| *id);
-        let mut i = 0;
+        let ids: Vec<PageId> = pages.iter().map(|(id, _)| *id).collect();
         let mut run = Vec::new();
-        while i < pages.len() {
-            let start = pages[i].0;
-            let mut j = i;
-            while j + 1 < pages.len() && pages[j + 1].0 == pages[j].0 + 1 && j - i < 255 {
-                j += 1;
-            }
-            let result = if i == j {
-                self.backend.write_at(self.offset(start), &pages[i].1)
+        for range in runs(&ids) {
+            let bytes = if range.len() == 1 {
+                &pages[range.start].1
             } else {
                 run.clear();
-                for (_, image) in &pages[i..=j] {
+                for (_, image) in &pages[range.clone()] {
                     run.extend_from_slice(image);
                 }
-                self.backend.write_at(self.offset(start), &run)
+                &run
             };
-            result.map_err(|e| Error::io(&format!("writing page {start}"), e))?;
-            i = j + 1;
+            self.write_run(ids[range.start], bytes)?;
         }
         Ok(())
+    }
+
+    /// Writes the images in `images` (one per id, back to back) to the pages
+    /// `ids`, sorted, with one write per run of adjacent pages.
+    pub fn write_sorted(&self, ids: &[PageId], images: &[u8]) -> Result<()> {
+        let ps = self.page_size;
+        for range in runs(ids) {
+            self.write_run(ids[range.start], &images[range.start * ps..range.end * ps])?;
+        }
+        Ok(())
+    }
+
+    fn write_run(&self, first: PageId, bytes: &[u8]) -> Result<()> {
+        self.backend
+            .write_at(self.offset(first), bytes)
+            .map_err(|e| Error::io(&format!("writing page {first}"), e))
     }
 
     pub fn write_raw(&self, offset: u64, bytes: &[u8]) -> Result<()> {
