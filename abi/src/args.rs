@@ -139,11 +139,17 @@ pub(crate) fn required<T>(ptr: *mut T, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Checks a caller's output buffer: `buf` may be NULL only when `cap` is 0.
+/// Checks a caller's output buffer: `buf` may be NULL only when `cap` is 0,
+/// and no buffer is larger than `isize::MAX` bytes.
 pub(crate) fn out_buffer(buf: *mut u8, cap: usize) -> Result<(), Failure> {
     if buf.is_null() && cap > 0 {
         return Err(Failure::invalid_argument(format!(
             "buf is NULL but cap is {cap}"
+        )));
+    }
+    if cap > isize::MAX as usize {
+        return Err(Failure::invalid_argument(format!(
+            "cap ({cap}) is larger than any buffer"
         )));
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! Cursors: batched iteration over all pairs or the pairs under a key prefix,
 //! on a snapshot of the database or inside a transaction. One
 //! `nook_cursor_next` call packs as many pairs as fit in the caller's buffer,
-//! to cut FFI crossings.
+//! to cut FFI crossings; the engine's scan writes them there straight from
+//! its page images.
 
 use crate::args;
 use crate::codes;
@@ -9,15 +10,11 @@ use crate::data::Target;
 use crate::failure::{call, call_plain, store, Failure};
 use crate::handles::{self, Kind, Object};
 use crate::objects::{self, Cursor, CursorState, Source, Transaction, TxnState};
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 /// Bytes before the key in a `nook_cursor_next` record: u32 key length, u32
 /// value length (little-endian).
 pub const NOOK_RECORD_HEADER_LEN: usize = 8;
-
-/// Pairs fetched from the engine per refill of a cursor's queue.
-const FETCH_PAIRS: usize = 256;
 
 /// Opens a cursor over the pairs whose key starts with `prefix` (`prefix_len`
 /// 0: every pair; longer than 4096 bytes: no pair) and writes its CURSOR
@@ -42,7 +39,6 @@ pub unsafe extern "C" fn nook_cursor_open(
             Mutex::new(CursorState {
                 snapshot,
                 position: engine::Cursor::new(prefix.unwrap_or_default()),
-                pending: VecDeque::new(),
                 matches_nothing: prefix.is_none(),
             })
         };
@@ -68,35 +64,60 @@ pub unsafe extern "C" fn nook_cursor_open(
     })
 }
 
-/// Refills `state.pending` from the engine when it is empty; leaves it empty
-/// only at the end of the scan.
-fn refill(source: &Source, state: &mut CursorState) -> Result<(), Failure> {
+/// Packs records into the caller's buffer; remembers what the first pair
+/// needed when not even it fits.
+struct RecordPacker<'b> {
+    buf: &'b mut [u8],
+    used: usize,
+    pairs: usize,
+    first_need: Option<usize>,
+}
+
+impl engine::ScanSink for RecordPacker<'_> {
+    fn fits(&mut self, key_len: usize, value_len: usize) -> bool {
+        let need = NOOK_RECORD_HEADER_LEN + key_len + value_len;
+        if need > self.buf.len() - self.used {
+            if self.pairs == 0 {
+                self.first_need = Some(need);
+            }
+            return false;
+        }
+        true
+    }
+
+    fn take(&mut self, key: &[u8], value: &[u8]) {
+        let out = &mut self.buf[self.used..];
+        out[..4].copy_from_slice(&(key.len() as u32).to_le_bytes());
+        out[4..8].copy_from_slice(&(value.len() as u32).to_le_bytes());
+        out[8..8 + key.len()].copy_from_slice(key);
+        out[8 + key.len()..8 + key.len() + value.len()].copy_from_slice(value);
+        self.used += NOOK_RECORD_HEADER_LEN + key.len() + value.len();
+        self.pairs += 1;
+    }
+}
+
+/// Scans the next pairs of a cursor into `packer`.
+fn scan(
+    source: &Source,
+    state: &mut CursorState,
+    packer: &mut RecordPacker,
+) -> Result<(), Failure> {
     if state.matches_nothing {
         return Ok(());
     }
-    while state.pending.is_empty() && !state.position.is_done() {
-        let mut out = Vec::new();
-        match (source, &state.snapshot) {
-            (Source::Snapshot(_), Some(snapshot)) => {
-                snapshot.next_batch(&mut state.position, FETCH_PAIRS, &mut out)?
-            }
-            (Source::Transaction(txn), _) => {
-                let inner = txn.lock()?;
-                match &inner.state {
-                    TxnState::Read(r) => {
-                        r.next_batch(&mut state.position, FETCH_PAIRS, &mut out)?
-                    }
-                    TxnState::Write(w, _) => {
-                        w.next_batch(&mut state.position, FETCH_PAIRS, &mut out)?
-                    }
-                    TxnState::Finished => return Err(Transaction::finished_failure()),
-                }
-            }
-            (Source::Snapshot(_), None) => {
-                return Err(Failure::internal("a snapshot cursor lost its snapshot"))
+    match (source, &state.snapshot) {
+        (Source::Snapshot(_), Some(snapshot)) => snapshot.scan_into(&mut state.position, packer)?,
+        (Source::Transaction(txn), _) => {
+            let inner = txn.lock()?;
+            match &inner.state {
+                TxnState::Read(r) => r.scan_into(&mut state.position, packer)?,
+                TxnState::Write(w, _) => w.scan_into(&mut state.position, packer)?,
+                TxnState::Finished => return Err(Transaction::finished_failure()),
             }
         }
-        state.pending.extend(out);
+        (Source::Snapshot(_), None) => {
+            return Err(Failure::internal("a snapshot cursor lost its snapshot"))
+        }
     }
     Ok(())
 }
@@ -131,32 +152,25 @@ pub unsafe extern "C" fn nook_cursor_next(
             .state
             .lock()
             .map_err(|_| Failure::poisoned("cursor"))?;
-        let (mut pairs, mut used) = (0usize, 0usize);
-        loop {
-            refill(&cursor.source, &mut state)?;
-            let Some((key, value)) = state.pending.front() else {
-                break;
-            };
-            let need = NOOK_RECORD_HEADER_LEN + key.len() + value.len();
-            if need > cap - used {
-                if pairs == 0 {
-                    store(len, need);
-                    return Err(Failure::quiet(codes::NOOK_BUFFER_TOO_SMALL));
-                }
-                break;
-            }
-            // SAFETY: buf holds cap bytes (caller contract) and used + need <= cap.
-            let out = std::slice::from_raw_parts_mut(buf.add(used), need);
-            out[..4].copy_from_slice(&(key.len() as u32).to_le_bytes());
-            out[4..8].copy_from_slice(&(value.len() as u32).to_le_bytes());
-            out[8..8 + key.len()].copy_from_slice(key);
-            out[8 + key.len()..].copy_from_slice(value);
-            state.pending.pop_front();
-            pairs += 1;
-            used += need;
-            store(count, pairs);
-            store(len, used);
+        let mut packer = RecordPacker {
+            // SAFETY: buf holds cap bytes (caller contract; out_buffer checked
+            // it is not NULL unless cap is 0).
+            buf: if cap == 0 {
+                &mut []
+            } else {
+                std::slice::from_raw_parts_mut(buf, cap)
+            },
+            used: 0,
+            pairs: 0,
+            first_need: None,
+        };
+        scan(&cursor.source, &mut state, &mut packer)?;
+        if let Some(need) = packer.first_need {
+            store(len, need);
+            return Err(Failure::quiet(codes::NOOK_BUFFER_TOO_SMALL));
         }
+        store(count, packer.pairs);
+        store(len, packer.used);
         Ok(())
     })
 }

@@ -9,7 +9,7 @@
 use crate::failure::Failure;
 use crate::handles::{self, Kind, Object};
 use crate::writers::{self, WriteTicket, WriterGate};
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -192,8 +192,6 @@ pub(crate) struct CursorState {
     /// The snapshot read by a [`Source::Snapshot`] cursor.
     pub snapshot: Option<engine::ReadTxn>,
     pub position: engine::Cursor,
-    /// Pairs fetched from the engine but not yet handed to the caller.
-    pub pending: VecDeque<(Vec<u8>, Vec<u8>)>,
     /// The prefix is longer than any key: the cursor returns nothing.
     pub matches_nothing: bool,
 }

@@ -19,7 +19,8 @@
 //! | `open` | creating files atomically, locking, choosing the newest valid meta slot, the in-process registry |
 //! | `txn` | [`ReadTxn`] (a pinned snapshot) and [`WriteTxn`] (copy-on-write of the trie path, splits, merges) |
 //! | `commit` | the commit protocol: free-page queueing, page writes, fsync, meta slot |
-//! | `trie` | lookups and resumable scans over the hash trie, for snapshots and write transactions alike |
+//! | `trie` | node access and lookups over the hash trie, for snapshots and write transactions alike |
+//! | `scan` | resumable scans ([`Cursor`]) into a [`ScanSink`] |
 //! | `view` | validated index and free-list page images, searched in place by readers |
 //! | `node` | the same pages decoded for the writer to change, and their encoding |
 //! | `page` | page ids, page headers and checksums, the file header and the meta slots |
@@ -52,6 +53,7 @@ mod open;
 pub mod options;
 mod overflow;
 mod page;
+mod scan;
 pub mod storage;
 mod store;
 mod trie;
@@ -63,8 +65,8 @@ pub use check::{CheckReport, CompactReport, Stats};
 pub use db::{Database, WriteBatch};
 pub use error::{Error, ErrorKind, Result};
 pub use options::{Durability, Options};
+pub use scan::{Cursor, ScanSink};
 pub use storage::{FileBackend, MemoryBackend, StorageBackend};
-pub use trie::Cursor;
 pub use txn::{Iter, ReadTxn, TxnIter, WriteTxn};
 
 /// Longest key accepted, in bytes.

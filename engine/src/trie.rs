@@ -1,5 +1,6 @@
-//! Reading the hash trie: point lookups and resumable scans, over any
-//! [`NodeSource`] (a committed snapshot, or a write transaction's own view).
+//! Reading the hash trie: node access and point lookups over any
+//! [`NodeSource`] (a committed snapshot, or a write transaction's own view);
+//! `scan.rs` walks it for scans.
 //!
 //! Keys are placed by their 64-bit keyed hash: inner node at level `L` routes
 //! by the 9 bits `L` of the hash (most significant first), leaves keep entries sorted by
@@ -131,7 +132,7 @@ pub(crate) fn level_shift(level: u8) -> u32 {
     64 - ROUTE_BITS * (level as u32 + 1)
 }
 
-fn not_a_leaf_or_inner(id: PageId) -> Error {
+pub(crate) fn not_a_leaf_or_inner(id: PageId) -> Error {
     Error::corrupted(format!(
         "page {id}: the index refers to a page that is not an index page"
     ))
@@ -139,7 +140,7 @@ fn not_a_leaf_or_inner(id: PageId) -> Error {
 
 /// Checks that a child fits under a parent at `parent_level`: a leaf, or an
 /// inner node one level down.
-fn child_level_ok(parent_level: u8, child: &IndexNode<'_>) -> bool {
+pub(crate) fn child_level_ok(parent_level: u8, child: &IndexNode<'_>) -> bool {
     match child {
         IndexNode::Inner(c) => c.level() == parent_level + 1,
         IndexNode::Leaf(_) => true,
@@ -192,6 +193,15 @@ pub(crate) fn entry_value<'e, S: NodeSource + ?Sized>(
     }
 }
 
+/// Orders two keys as byte strings, by a byte loop: keys are short, and on
+/// the machines we measured a `memcmp` call cost more than the loop.
+pub(crate) fn compare_keys(a: &[u8], b: &[u8]) -> Ordering {
+    match a.iter().zip(b).find(|(x, y)| x != y) {
+        Some((x, y)) => x.cmp(y),
+        None => a.len().cmp(&b.len()),
+    }
+}
+
 /// Finds `key` in a leaf: `Ok(index)` if present, else `Err(insert position)`.
 pub(crate) fn find_in_leaf<S: NodeSource + ?Sized>(
     src: &S,
@@ -205,7 +215,7 @@ pub(crate) fn find_in_leaf<S: NodeSource + ?Sized>(
         if e.hash != hash {
             break;
         }
-        match entry_key(src, &e)?.as_ref().cmp(key) {
+        match compare_keys(&entry_key(src, &e)?, key) {
             Ordering::Equal => return Ok(Ok(i)),
             Ordering::Greater => return Ok(Err(i)),
             Ordering::Less => i += 1,
@@ -247,163 +257,6 @@ pub(crate) fn lookup<S: NodeSource + ?Sized, R>(
                     }
                     Err(_) => Ok(f(None)),
                 };
-            }
-        }
-    }
-}
-
-/// A resumable position in a scan of all pairs, or of the pairs whose key
-/// starts with a prefix. Scans are in hash order (unordered for the user) and
-/// see the snapshot (or transaction) they run in.
-#[derive(Clone, Debug, Default)]
-pub struct Cursor {
-    prefix: Vec<u8>,
-    after: Option<(u64, Vec<u8>)>,
-    done: bool,
-}
-
-impl Cursor {
-    /// A cursor over every pair.
-    pub fn all() -> Cursor {
-        Cursor::default()
-    }
-
-    /// A cursor over the pairs whose key starts with `prefix`.
-    pub fn new(prefix: &[u8]) -> Cursor {
-        Cursor {
-            prefix: prefix.to_vec(),
-            ..Cursor::default()
-        }
-    }
-
-    /// The key prefix this cursor is limited to.
-    pub fn prefix(&self) -> &[u8] {
-        &self.prefix
-    }
-
-    /// Whether the scan has returned every pair.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-}
-
-/// Appends up to `max_pairs` pairs after the cursor's position to `out` and
-/// advances the cursor (marking it done at the end of the data). A batch also
-/// ends once it holds 4 MiB of keys and values; it is empty only at the end.
-pub(crate) fn scan<S: NodeSource + ?Sized>(
-    src: &S,
-    root: PageId,
-    cursor: &mut Cursor,
-    max_pairs: usize,
-    out: &mut Vec<(Vec<u8>, Vec<u8>)>,
-) -> Result<()> {
-    if cursor.done {
-        return Ok(());
-    }
-    let guard = crossbeam_epoch::pin();
-    let mut walk = Walk {
-        src,
-        guard: &guard,
-        prefix: &cursor.prefix,
-        max: max_pairs.max(1),
-        emitted: 0,
-        last_hash: None,
-        out,
-        bytes: 0,
-    };
-    let after = cursor.after.clone();
-    let complete = walk.visit(root, None, after.as_ref().map(|(h, k)| (*h, k.as_slice())))?;
-    if let (Some(hash), Some((key, _))) = (walk.last_hash, walk.out.last()) {
-        cursor.after = Some((hash, key.clone()));
-    }
-    if complete {
-        cursor.done = true;
-    }
-    Ok(())
-}
-
-struct Walk<'a, S: ?Sized> {
-    src: &'a S,
-    guard: &'a Guard,
-    prefix: &'a [u8],
-    max: usize,
-    emitted: usize,
-    /// Hash of the last pair pushed (its key is the last one in `out`).
-    last_hash: Option<u64>,
-    out: &'a mut Vec<(Vec<u8>, Vec<u8>)>,
-    /// Bytes of keys and values in this batch so far.
-    bytes: usize,
-}
-
-/// A batch stops early once its pairs add up to this many bytes (after at
-/// least one pair), so that scanning large values holds little memory.
-const BATCH_BYTES: usize = 4 << 20;
-
-impl<S: NodeSource + ?Sized> Walk<'_, S> {
-    /// Visits the subtree at `id`; `after` is set only while the subtree holds
-    /// the resume position. Returns false when the batch filled up.
-    fn visit(
-        &mut self,
-        id: PageId,
-        parent_level: Option<u8>,
-        after: Option<(u64, &[u8])>,
-    ) -> Result<bool> {
-        let node = self.src.node(id, self.guard)?;
-        let index = node.index(id)?;
-        if let Some(level) = parent_level {
-            if !child_level_ok(level, &index) {
-                return Err(not_a_leaf_or_inner(id));
-            }
-        }
-        match index {
-            IndexNode::Inner(inner) => {
-                let level = inner.level();
-                let resume = after.map(|(h, _)| route(h, level));
-                let mut i = 0;
-                while i < FANOUT {
-                    let slot = inner.slot(i);
-                    let (start, width) = slot.range(i);
-                    let end = start + width;
-                    i = end;
-                    let child_after = match resume {
-                        Some(r) if end <= r => continue,
-                        Some(r) if start <= r => after,
-                        _ => None,
-                    };
-                    if !self.visit(slot.child, Some(level), child_after)? {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            }
-            IndexNode::Leaf(leaf) => {
-                let mut i = match after {
-                    Some((h, _)) => leaf.first_at_or_after(h),
-                    None => 0,
-                };
-                while i < leaf.len() {
-                    let e = leaf.entry(i);
-                    i += 1;
-                    if let Some((h, k)) = after {
-                        if e.hash == h && *entry_key(self.src, &e)? <= *k {
-                            continue;
-                        }
-                    }
-                    if self.emitted == self.max || self.bytes >= BATCH_BYTES {
-                        return Ok(false);
-                    }
-                    let key = entry_key(self.src, &e)?;
-                    if !key.starts_with(self.prefix) {
-                        continue;
-                    }
-                    let value = entry_value(self.src, &e)?.into_owned();
-                    let key = key.into_owned();
-                    self.last_hash = Some(e.hash);
-                    self.emitted += 1;
-                    self.bytes += key.len() + value.len();
-                    self.out.push((key, value));
-                }
-                Ok(true)
             }
         }
     }

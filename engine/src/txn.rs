@@ -10,8 +10,9 @@ use crate::node::{
 };
 use crate::overflow;
 use crate::page::{PageId, TxId, PAGE_HEADER_LEN};
+use crate::scan::{self, Cursor, PairBatch, ScanSink};
 use crate::store::Store;
-use crate::trie::{self, Cursor, IndexNode, LeafRef, NodeRef, NodeSource};
+use crate::trie::{self, IndexNode, LeafRef, NodeRef, NodeSource};
 use crate::{cbor, typed, WriteBatch, MAX_KEY_LEN, MAX_VALUE_LEN};
 use crossbeam_epoch::Guard;
 use hashbrown::HashMap;
@@ -149,7 +150,14 @@ impl ReadTxn {
         max_pairs: usize,
         out: &mut Vec<(Vec<u8>, Vec<u8>)>,
     ) -> Result<()> {
-        trie::scan(&*self.snap, self.snap.meta.root, cursor, max_pairs, out)
+        let mut batch = PairBatch::new(out, max_pairs);
+        scan::scan(&*self.snap, self.snap.meta.root, cursor, &mut batch)
+    }
+
+    /// Hands the pairs after `cursor` to `sink` without copying them, until
+    /// the sink refuses one or the scan ends, and advances the cursor.
+    pub fn scan_into(&self, cursor: &mut Cursor, sink: &mut dyn ScanSink) -> Result<()> {
+        scan::scan(&*self.snap, self.snap.meta.root, cursor, sink)
     }
 }
 
@@ -296,7 +304,14 @@ impl WriteTxn {
         max_pairs: usize,
         out: &mut Vec<(Vec<u8>, Vec<u8>)>,
     ) -> Result<()> {
-        trie::scan(self, self.root, cursor, max_pairs, out)
+        let mut batch = PairBatch::new(out, max_pairs);
+        scan::scan(self, self.root, cursor, &mut batch)
+    }
+
+    /// Hands the pairs after `cursor`, as this transaction sees them, to
+    /// `sink` without copying them (see [`ReadTxn::scan_into`]).
+    pub fn scan_into(&self, cursor: &mut Cursor, sink: &mut dyn ScanSink) -> Result<()> {
+        scan::scan(self, self.root, cursor, sink)
     }
 
     /// Every pair as this transaction sees it, in unspecified order.

@@ -8,6 +8,48 @@ use std::collections::BTreeMap;
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
+/// A sink that takes pairs while they fit in `budget` bytes (and always one
+/// pair per step, so that every step makes progress).
+struct Budget {
+    budget: usize,
+    used: usize,
+    pairs: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl nook::ScanSink for Budget {
+    fn fits(&mut self, key_len: usize, value_len: usize) -> bool {
+        self.pairs.is_empty() || self.used + key_len + value_len <= self.budget
+    }
+    fn take(&mut self, key: &[u8], value: &[u8]) {
+        self.used += key.len() + value.len();
+        self.pairs.push((key.to_vec(), value.to_vec()));
+    }
+}
+
+/// Scans with `scan_into` in steps of at most `budget` bytes, checking that
+/// no pair comes twice.
+fn scan_in_steps(db: &Database, prefix: &[u8], budget: usize) -> Model {
+    let txn = db.begin_read().unwrap();
+    let mut cursor = nook::Cursor::new(prefix);
+    let mut seen = Model::new();
+    while !cursor.is_done() {
+        let mut step = Budget {
+            budget,
+            used: 0,
+            pairs: Vec::new(),
+        };
+        txn.scan_into(&mut cursor, &mut step).unwrap();
+        assert!(
+            !step.pairs.is_empty() || cursor.is_done(),
+            "a step made no progress"
+        );
+        for (k, v) in step.pairs {
+            assert!(seen.insert(k, v).is_none(), "a pair came twice");
+        }
+    }
+    seen
+}
+
 #[derive(Clone, Debug)]
 enum Op {
     Put(Vec<u8>, Vec<u8>),
@@ -22,7 +64,8 @@ enum Op {
 enum Action {
     Auto(Op),
     Txn(Vec<Op>, bool),
-    Scan(Vec<u8>),
+    /// A prefix scan, then the same scan in steps of at most this many bytes.
+    Scan(Vec<u8>, usize),
     SnapshotIsolation(Op),
     Reopen,
 }
@@ -64,7 +107,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         6 => op().prop_map(Action::Auto),
         3 => (proptest::collection::vec(op(), 0..30), any::<bool>()).prop_map(|(ops, c)| Action::Txn(ops, c)),
-        1 => proptest::collection::vec(any::<u8>(), 0..2).prop_map(|p| Action::Scan(if p.is_empty() { vec![] } else { b"k1".to_vec() })),
+        1 => (proptest::collection::vec(any::<u8>(), 0..2), 1usize..3000).prop_map(|(p, budget)| Action::Scan(if p.is_empty() { vec![] } else { b"k1".to_vec() }, budget)),
         1 => op().prop_map(Action::SnapshotIsolation),
         1 => Just(Action::Reopen),
     ]
@@ -188,7 +231,7 @@ fn run(actions: Vec<Action>, in_file: bool) {
                     txn.rollback();
                 }
             }
-            Action::Scan(prefix) => {
+            Action::Scan(prefix, budget) => {
                 let got: Model = db
                     .scan_prefix(&prefix)
                     .unwrap()
@@ -200,6 +243,7 @@ fn run(actions: Vec<Action>, in_file: bool) {
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
                 assert_eq!(got, want);
+                assert_eq!(scan_in_steps(&db, &prefix, budget), want);
             }
             Action::SnapshotIsolation(op) => {
                 let snap = db.begin_read().unwrap();
