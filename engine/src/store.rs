@@ -39,6 +39,13 @@ pub(crate) enum PageRef<'a> {
 }
 
 impl PageRef<'_> {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            PageRef::Cached(p) => p,
+            PageRef::Owned(p) => p,
+        }
+    }
+
     pub fn view(&self) -> PageView<'_> {
         match self {
             PageRef::Cached(p) => PageView::of(p),

@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::node::{InnerNode, LeafNode, Node, FANOUT, ROUTE_BITS};
 use crate::overflow;
-use crate::page::PageId;
+use crate::page::{PageId, PAGE_HEADER_LEN};
 use crate::store::{PageRef, Store};
 use crate::view::{EntryView, InnerView, LeafView, PageView, Slot};
 use crossbeam_epoch::Guard;
@@ -224,6 +224,33 @@ pub(crate) fn find_in_leaf<S: NodeSource + ?Sized>(
     Ok(Err(i))
 }
 
+/// Asks the CPU to load, in parallel, the lines of a page image a lookup
+/// will read: the header and the front of a leaf (hashes and offsets, which a
+/// binary search would otherwise fetch one dependent miss at a time), and the
+/// slot this hash routes to if the page is an inner node at `level`.
+fn prefetch_for_lookup(image: &[u8], hash: u64, level: u8) {
+    const LINE: usize = 64;
+    let slot_at = PAGE_HEADER_LEN + 6 * route(hash, level.min(crate::node::MAX_LEVEL));
+    for at in [0, LINE, 2 * LINE, 3 * LINE, slot_at] {
+        if let Some(byte) = image.get(at) {
+            prefetch(byte);
+        }
+    }
+}
+
+#[inline(always)]
+fn prefetch(byte: &u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it reads nothing and cannot fault.
+    #[allow(unused_unsafe)]
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((byte as *const u8).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = byte;
+}
+
 /// Looks `key` up from `root` and hands its value (or `None`) to `f`.
 pub(crate) fn lookup<S: NodeSource + ?Sized, R>(
     src: &S,
@@ -237,6 +264,9 @@ pub(crate) fn lookup<S: NodeSource + ?Sized, R>(
     let mut parent_level = None;
     loop {
         let node = src.node(id, &guard)?;
+        if let NodeRef::Page(page) = &node {
+            prefetch_for_lookup(page.bytes(), hash, parent_level.map_or(0, |l| l + 1));
+        }
         let index = node.index(id)?;
         if let Some(level) = parent_level {
             if !child_level_ok(level, &index) {

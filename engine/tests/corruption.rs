@@ -148,3 +148,49 @@ fn random_garbage_never_panics() {
         let _ = exercise(bytes);
     }
 }
+
+/// Pages forged with valid checksums (what a hostile file holds): structure
+/// validation and the bounds checks of in-place reads must hold, whatever
+/// the counts, offsets, lengths and page ids say.
+#[test]
+fn forged_index_pages_with_valid_checksums_never_panic() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let (image, ..) = sample_image();
+    let page = 4096;
+    // Index and free-list pages (kinds 1, 2, 3).
+    let targets: Vec<usize> = (3..image.len() / page)
+        .filter(|p| matches!(image[p * page + 8], 1..=3))
+        .collect();
+    assert!(targets.len() >= 10, "{} index pages", targets.len());
+    let mut refused = 0;
+    for round in 0..1500 {
+        let p = targets[round % targets.len()];
+        let mut bytes = image.clone();
+        let body = &mut bytes[p * page..(p + 1) * page];
+        for _ in 0..rng.random_range(1..6) {
+            // Aim at the header's counts and the front of the page (hashes,
+            // offsets, slots) most of the time.
+            let at = if rng.random_bool(0.7) {
+                rng.random_range(9..160)
+            } else {
+                rng.random_range(9..page)
+            };
+            body[at] = match rng.random_range(0..4) {
+                0 => 0xff,
+                1 => 0,
+                _ => rng.random(),
+            };
+        }
+        let sum = xxhash_rust::xxh3::xxh3_64(&body[8..]);
+        body[..8].copy_from_slice(&sum.to_le_bytes());
+        if let Err(e) = exercise(bytes) {
+            assert!(
+                matches!(e.kind(), ErrorKind::Corrupted | ErrorKind::InvalidValue),
+                "round {round}, page {p}: {e}"
+            );
+            refused += 1;
+        }
+    }
+    assert!(refused > 300, "only {refused} forged pages were refused");
+}
