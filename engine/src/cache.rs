@@ -104,6 +104,7 @@ fn get_or_create<T>(ptr: &AtomicPtr<T>, make: impl FnOnce() -> Box<T>) -> &T {
 
 /// A stripe of the hit counters per thread, so that two threads reading the
 /// same hot pages do not fight over one counter's cache line.
+#[inline]
 fn stripe() -> usize {
     use std::cell::Cell;
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -146,6 +147,7 @@ impl PageCache {
         }
     }
 
+    #[inline]
     fn slot(&self, id: PageId, create: bool) -> Option<&AtomicU32> {
         if id >= LIMIT {
             return None;
@@ -175,6 +177,7 @@ impl PageCache {
     }
 
     /// The address of frame `frame` and the page it holds; its slab exists.
+    #[inline]
     fn frame(&self, frame: usize) -> (*mut u8, &AtomicU64) {
         let slab = self.slabs[frame / self.frames_per_slab].load(Ordering::Acquire);
         // SAFETY: a frame number is only handed out once its slab is
@@ -189,6 +192,7 @@ impl PageCache {
     }
 
     /// The cached image of page `id`. It stays valid while `guard` is held.
+    #[inline]
     pub fn get<'a>(&'a self, id: PageId, guard: &'a Guard) -> Option<&'a [u8]> {
         let _ = guard;
         let found = self.slot(id, false).and_then(|slot| {

@@ -112,15 +112,22 @@ impl Store {
 
     /// The image of committed index or free-list page `id`, from the cache
     /// or the disk. `page_count` bounds the page ids it may refer to.
+    #[inline]
     pub fn page<'a>(
         &'a self,
         id: PageId,
         page_count: u64,
         guard: &'a Guard,
     ) -> Result<PageRef<'a>> {
-        if let Some(image) = self.cache.get(id, guard) {
-            return Ok(PageRef::Cached(image));
+        match self.cache.get(id, guard) {
+            Some(image) => Ok(PageRef::Cached(image)),
+            None => self.load(id, page_count, guard),
         }
+    }
+
+    /// Reads, verifies and validates page `id` and caches it.
+    #[cold]
+    fn load<'a>(&'a self, id: PageId, page_count: u64, guard: &'a Guard) -> Result<PageRef<'a>> {
         if id < page::FIRST_DATA_PAGE || id >= page_count {
             return Err(Error::corrupted(format!(
                 "page {id} is outside the database"

@@ -39,6 +39,7 @@ pub(crate) enum IndexNode<'n> {
 
 impl NodeRef<'_> {
     /// This node as an index node; `CORRUPTED` for a free-list page.
+    #[inline]
     pub fn index(&self, id: PageId) -> Result<IndexNode<'_>> {
         Ok(match self {
             NodeRef::Page(p) => match p.view() {
@@ -75,6 +76,7 @@ impl InnerRef<'_> {
         }
     }
 
+    #[inline]
     pub fn child(&self, i: usize) -> PageId {
         match self {
             InnerRef::Page(v) => v.child(i),
@@ -99,6 +101,7 @@ impl<'n> LeafRef<'n> {
     }
 
     /// Index of the first entry whose hash is not below `hash`.
+    #[inline]
     pub fn first_at_or_after(&self, hash: u64) -> usize {
         match self {
             LeafRef::Page(v) => v.first_at_or_after(hash),
@@ -106,6 +109,7 @@ impl<'n> LeafRef<'n> {
         }
     }
 
+    #[inline]
     pub fn entry(&self, i: usize) -> EntryView<'n> {
         match self {
             LeafRef::Page(v) => v.entry(i),
@@ -195,6 +199,7 @@ pub(crate) fn entry_value<'e, S: NodeSource + ?Sized>(
 
 /// Orders two keys as byte strings, by a byte loop: keys are short, and on
 /// the machines we measured a `memcmp` call cost more than the loop.
+#[inline]
 pub(crate) fn compare_keys(a: &[u8], b: &[u8]) -> Ordering {
     match a.iter().zip(b).find(|(x, y)| x != y) {
         Some((x, y)) => x.cmp(y),
@@ -228,6 +233,7 @@ pub(crate) fn find_in_leaf<S: NodeSource + ?Sized>(
 /// will read: the header and the front of a leaf (hashes and offsets, which a
 /// binary search would otherwise fetch one dependent miss at a time), and the
 /// slot this hash routes to if the page is an inner node at `level`.
+#[inline]
 fn prefetch_for_lookup(image: &[u8], hash: u64, level: u8) {
     const LINE: usize = 64;
     let slot_at = PAGE_HEADER_LEN + 6 * route(hash, level.min(crate::node::MAX_LEVEL));

@@ -36,6 +36,7 @@ impl Snapshot {
 }
 
 impl NodeSource for Snapshot {
+    #[inline]
     fn node<'a>(&'a self, id: PageId, guard: &'a Guard) -> Result<NodeRef<'a>> {
         Ok(NodeRef::Page(self.store.page(
             id,

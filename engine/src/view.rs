@@ -86,6 +86,7 @@ impl<'a> InnerView<'a> {
     }
 
     /// The child page of slot `i` (without its depth: what a lookup needs).
+    #[inline]
     pub fn child(&self, i: usize) -> PageId {
         let at = PAGE_HEADER_LEN + i * 6;
         let mut raw = [0u8; 8];
@@ -115,6 +116,7 @@ impl<'a> LeafView<'a> {
     }
 
     /// Index of the first entry whose hash is not below `hash`.
+    #[inline]
     pub fn first_at_or_after(&self, hash: u64) -> usize {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
@@ -132,6 +134,7 @@ impl<'a> LeafView<'a> {
         get_u16(self.0, PAGE_HEADER_LEN + 8 * self.len() + 2 * i) as usize
     }
 
+    #[inline]
     pub fn entry(&self, i: usize) -> EntryView<'a> {
         let p = self.0;
         let at = self.record_at(i);
