@@ -233,7 +233,6 @@ pub(crate) enum WriteMode {
 /// [`WriteTxn::commit`]; dropping it without committing rolls it back.
 /// `Send`: it may move between threads (it is not tied to the one that began it).
 pub struct WriteTxn {
-    pub(crate) shared: Arc<Shared>,
     pub(crate) state: ArcMutexGuard<RawMutex, WriterState>,
     pub(crate) store: Arc<Store>,
     pub(crate) txid: TxId,
@@ -244,6 +243,9 @@ pub struct WriteTxn {
     pub(crate) changed: bool,
     /// Overflow pages this transaction wrote, with their checksums.
     pub(crate) overflow_written: Vec<(PageId, u64)>,
+    /// Last, so that it drops after the writer lock above: if this is the
+    /// last handle, closing the database takes that lock.
+    pub(crate) shared: Arc<Shared>,
 }
 
 impl NodeSource for WriteTxn {

@@ -258,3 +258,26 @@ fn maintenance_with_an_open_write_transaction_never_deadlocks() {
     db.compact().unwrap();
     assert_eq!(db.len(), 2);
 }
+
+#[test]
+fn dropping_the_last_handle_before_a_write_transaction_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("order.nook");
+    let (done, finished) = std::sync::mpsc::channel();
+    let p = path.clone();
+    std::thread::spawn(move || {
+        let db = Database::open(&p).unwrap();
+        db.put(b"kept", &[0x01]).unwrap();
+        let mut txn = db.begin_write().unwrap();
+        txn.put(b"dropped", &[0x02]).unwrap();
+        drop(db); // the transaction is now the last owner
+        drop(txn); // rolls back, then closes the database
+        done.send(()).unwrap();
+    });
+    finished
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("closing through a transaction's drop hung");
+    let db = Database::open(&path).unwrap();
+    assert_eq!(db.get(b"kept").unwrap(), Some(vec![0x01]));
+    assert_eq!(db.get(b"dropped").unwrap(), None);
+}
