@@ -40,7 +40,7 @@ func MustExist() Option { return func(o *options) { o.create = false } }
 func ReadOnly() Option { return func(o *options) { o.readOnly = true; o.create = false } }
 
 // RelaxedDurability makes commits visible at once but durable only at the
-// next Sync, at Close, or within about a second by a later commit. A crash
+// next Sync, at Close, or about a second later (a background flush). A crash
 // may lose the last commits but never corrupts the file. Use it when losing
 // the last second of writes is acceptable and commit latency is not.
 func RelaxedDurability() Option { return func(o *options) { o.relaxed = true } }

@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// In relaxed mode, a commit is made durable anyway when the last durable
-/// one is older than this.
-const RELAXED_SYNC_INTERVAL: Duration = Duration::from_secs(1);
+/// one is older than this (by the next commit, or by the flush thread).
+pub(crate) const RELAXED_SYNC_INTERVAL: Duration = Duration::from_secs(1);
 
 impl WriteTxn {
     /// Makes every change of this transaction visible and (by default) durable.

@@ -4,8 +4,9 @@
 
 use crate::alloc::Allocator;
 use crate::error::{Error, ErrorKind, Result};
+use crate::flush::Flusher;
 use crate::open;
-use crate::options::Options;
+use crate::options::{Durability, Options};
 use crate::page::{MetaPage, TxId};
 use crate::scan::Cursor;
 use crate::store::Store;
@@ -32,6 +33,8 @@ pub(crate) struct Shared {
     group_done: parking_lot::Condvar,
     /// The canonical path of a file database (also its registry key).
     pub path: Option<PathBuf>,
+    /// Relaxed file databases: the thread that makes commits durable.
+    flusher: Option<Flusher>,
 }
 
 /// What only the writer touches, behind the writer lock.
@@ -64,6 +67,9 @@ impl WriterState {
 
 impl Drop for Shared {
     fn drop(&mut self) {
+        // Stop the flush thread first, so that nothing but us holds the
+        // file when we return.
+        drop(self.flusher.take());
         // Relaxed commits become durable when the last handle goes.
         let mut state = self.writer.lock();
         if state.poisoned.is_none() && state.durable_txid < state.meta.txid {
@@ -240,13 +246,19 @@ impl Database {
             live: vec![Arc::downgrade(&snapshot)],
             poisoned: None,
         };
+        let writer = Arc::new(Mutex::new(state));
+        let flusher =
+            (options.durability == Durability::Relaxed && !options.read_only && path.is_some())
+                .then(|| Flusher::start(Arc::downgrade(&writer)))
+                .flatten();
         Arc::new(Shared {
             options: options.clone(),
             current: ArcSwap::new(snapshot),
-            writer: Arc::new(Mutex::new(state)),
+            writer,
             queue: Mutex::new(Default::default()),
             group_done: parking_lot::Condvar::new(),
             path,
+            flusher,
         })
     }
 

@@ -19,6 +19,7 @@
 //! | `open` | creating files atomically, locking, choosing the newest valid meta slot, the in-process registry |
 //! | `txn` | [`ReadTxn`] (a pinned snapshot) and [`WriteTxn`] (copy-on-write of the trie path, splits, merges) |
 //! | `commit` | the commit protocol: free-page queueing, page writes, fsync, meta slot |
+//! | `flush` | relaxed durability's background flush thread |
 //! | `trie` | node access and lookups over the hash trie, for snapshots and write transactions alike |
 //! | `scan` | resumable scans ([`Cursor`]) into a [`ScanSink`] |
 //! | `view` | validated index and free-list page images, searched in place by readers |
@@ -48,6 +49,7 @@ mod check;
 mod commit;
 pub mod db;
 pub mod error;
+mod flush;
 mod node;
 mod open;
 pub mod options;

@@ -7,8 +7,10 @@ pub enum Durability {
     #[default]
     Immediate,
     /// Commits are applied and visible at once but only made durable by the
-    /// next [`crate::Database::sync`], by closing the database, or at least once a
-    /// second by a later commit. A crash loses at most the commits since the last
+    /// next [`crate::Database::sync`], by closing the database, or about a second
+    /// after the last durable one (by the next commit, or, for a file database,
+    /// by a background flush thread when no commit comes; in-memory and custom
+    /// backends have no thread). A crash loses at most the commits since the last
     /// durable one and never corrupts the file: pages that the durable state still
     /// uses are not reused until a newer state is durable.
     Relaxed,

@@ -31,9 +31,16 @@ fn value(i: u32, version: u32) -> Vec<u8> {
 fn check(i: u32, v: &[u8]) -> u32 {
     assert_eq!(v.len(), 102, "key {i}: a value of the wrong length");
     let body = &v[2..];
-    assert_eq!(u32::from_le_bytes(body[..4].try_into().unwrap()), i, "key {i}: another key's value");
+    assert_eq!(
+        u32::from_le_bytes(body[..4].try_into().unwrap()),
+        i,
+        "key {i}: another key's value"
+    );
     let version = u32::from_le_bytes(body[4..8].try_into().unwrap());
-    assert!(body[8..].iter().all(|&b| b == (i ^ version) as u8), "key {i}: a torn value");
+    assert!(
+        body[8..].iter().all(|&b| b == (i ^ version) as u8),
+        "key {i}: a torn value"
+    );
     version
 }
 
@@ -90,7 +97,10 @@ fn readers_see_whole_snapshots_while_a_tiny_cache_churns() {
                         let (k, v) = pair.unwrap();
                         let i: u32 = std::str::from_utf8(&k[4..]).unwrap().parse().unwrap();
                         check(i, &v);
-                        assert!(!std::mem::replace(&mut seen[i as usize], true), "key {i} twice");
+                        assert!(
+                            !std::mem::replace(&mut seen[i as usize], true),
+                            "key {i} twice"
+                        );
                     }
                     assert!(seen.iter().all(|&s| s), "a scan missed keys");
                 }

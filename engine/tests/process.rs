@@ -154,3 +154,38 @@ fn a_second_process_is_refused_with_locked_at_once() {
         Some(vec![0x01])
     );
 }
+
+#[test]
+fn a_relaxed_commit_is_durable_about_a_second_later_without_another_commit() {
+    if let Some((role, path)) = child_role() {
+        if role == "relaxed" {
+            let options = nook::Options::new().durability(nook::Durability::Relaxed);
+            let db = Database::open_with(&path, &options).unwrap();
+            db.put(b"once", &[0x01]).unwrap();
+            println!("committed");
+            // Idle, as an app does after one write, until killed.
+            std::thread::sleep(Duration::from_secs(60));
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relaxed.nook");
+    drop(Database::open(&path).unwrap()); // the file exists before the child starts
+    let mut child = spawn(
+        "relaxed",
+        &path,
+        "a_relaxed_commit_is_durable_about_a_second_later_without_another_commit",
+    );
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap().contains("committed")));
+    std::thread::sleep(Duration::from_millis(2500));
+    child.kill().unwrap(); // SIGKILL: no close, no flush on the way out
+    child.wait().unwrap();
+    let db = Database::open(&path).unwrap();
+    assert_eq!(
+        db.get(b"once").unwrap(),
+        Some(vec![0x01]),
+        "the relaxed commit was not made durable within a second"
+    );
+    assert!(db.check().is_ok());
+}
