@@ -9,7 +9,7 @@
 use crate::error::Result;
 use crate::node::FANOUT;
 use crate::page::PageId;
-use crate::trie::{self, child_level_ok, not_a_leaf_or_inner, IndexNode, NodeSource};
+use crate::trie::{self, IndexNode, NodeSource};
 use crossbeam_epoch::Guard;
 
 /// A resumable position in a scan of all pairs, or of the pairs whose key
@@ -155,13 +155,7 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
         after: Option<(u64, &[u8])>,
     ) -> Result<bool> {
         let node = self.src.node(id, self.guard)?;
-        let index = node.index(id)?;
-        if let Some(level) = parent_level {
-            if !child_level_ok(level, &index) {
-                return Err(not_a_leaf_or_inner(id));
-            }
-        }
-        match index {
+        match node.index_under(id, parent_level)? {
             IndexNode::Inner(inner) => {
                 let level = inner.level();
                 let resume = after.map(|(h, _)| trie::route(h, level));

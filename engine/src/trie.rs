@@ -38,6 +38,17 @@ pub(crate) enum IndexNode<'n> {
 }
 
 impl NodeRef<'_> {
+    /// This node as an index node reached from a parent at `parent_level`
+    /// (`None` for the root): a leaf, or an inner node one level down.
+    #[inline]
+    pub fn index_under(&self, id: PageId, parent_level: Option<u8>) -> Result<IndexNode<'_>> {
+        let index = self.index(id)?;
+        match parent_level {
+            Some(level) if !child_level_ok(level, &index) => Err(not_a_leaf_or_inner(id)),
+            _ => Ok(index),
+        }
+    }
+
     /// This node as an index node; `CORRUPTED` for a free-list page.
     #[inline]
     pub fn index(&self, id: PageId) -> Result<IndexNode<'_>> {
@@ -136,7 +147,7 @@ pub(crate) fn level_shift(level: u8) -> u32 {
     64 - ROUTE_BITS * (level as u32 + 1)
 }
 
-pub(crate) fn not_a_leaf_or_inner(id: PageId) -> Error {
+fn not_a_leaf_or_inner(id: PageId) -> Error {
     Error::corrupted(format!(
         "page {id}: the index refers to a page that is not an index page"
     ))
@@ -144,7 +155,7 @@ pub(crate) fn not_a_leaf_or_inner(id: PageId) -> Error {
 
 /// Checks that a child fits under a parent at `parent_level`: a leaf, or an
 /// inner node one level down.
-pub(crate) fn child_level_ok(parent_level: u8, child: &IndexNode<'_>) -> bool {
+fn child_level_ok(parent_level: u8, child: &IndexNode<'_>) -> bool {
     match child {
         IndexNode::Inner(c) => c.level() == parent_level + 1,
         IndexNode::Leaf(_) => true,
@@ -273,13 +284,7 @@ pub(crate) fn lookup<S: NodeSource + ?Sized, R>(
         if let NodeRef::Page(page) = &node {
             prefetch_for_lookup(page.bytes(), hash, parent_level.map_or(0, |l| l + 1));
         }
-        let index = node.index(id)?;
-        if let Some(level) = parent_level {
-            if !child_level_ok(level, &index) {
-                return Err(not_a_leaf_or_inner(id));
-            }
-        }
-        match index {
+        match node.index_under(id, parent_level)? {
             IndexNode::Inner(inner) => {
                 let level = inner.level();
                 id = inner.child(route(hash, level));
