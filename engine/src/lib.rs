@@ -18,6 +18,7 @@
 //! | [`db`] | [`Database`]: the shared handle, snapshots for readers, auto-commit writes with group commit |
 //! | `open` | creating files atomically, locking, choosing the newest valid meta slot, the in-process registry |
 //! | `txn` | [`ReadTxn`] (a pinned snapshot) and [`WriteTxn`] (copy-on-write of the trie path, splits, merges) |
+//! | `cow` | the writer's copy-on-write changes to the trie: entries, splits, merges |
 //! | `commit` | the commit protocol: free-page queueing, page writes, fsync, meta slot |
 //! | `flush` | relaxed durability's background flush thread |
 //! | `trie` | node access and lookups over the hash trie, for snapshots and write transactions alike |
@@ -47,6 +48,7 @@ mod cache;
 pub mod cbor;
 mod check;
 mod commit;
+mod cow;
 pub mod db;
 pub mod error;
 mod flush;
