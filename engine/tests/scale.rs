@@ -67,7 +67,7 @@ fn pages_per_one_key_commit(keys: u32) -> (u64, u64) {
 #[test]
 fn a_one_key_commit_writes_a_bounded_number_of_pages() {
     let (small, small_pages) = pages_per_one_key_commit(1_000);
-    let (large, large_pages) = pages_per_one_key_commit(200_000);
+    let (large, large_pages) = pages_per_one_key_commit(1_000_000);
     assert!(
         large_pages > 50 * small_pages / 10,
         "the large database is not large: {large_pages} pages"
@@ -75,7 +75,7 @@ fn a_one_key_commit_writes_a_bounded_number_of_pages() {
     // leaf + inner nodes on the path + free-list page + meta page
     assert!(
         large <= 8,
-        "a one-key commit into 200,000 keys wrote {large} pages"
+        "a one-key commit into 1,000,000 keys wrote {large} pages"
     );
     assert!(
         large <= small + 2,
