@@ -322,16 +322,22 @@ impl PageCache {
         guard.defer(move || free.lock().push(frame));
     }
 
-    /// Drops the image of page `id`, if cached (its id is being reused for
-    /// a page the cache does not hold, such as an overflow page).
-    pub fn remove(&self, id: PageId, guard: &Guard) {
-        let Some(slot) = self.slot(id, false) else {
-            return;
-        };
-        if slot.load(Ordering::Acquire) & FRAME_MASK != 0 {
-            let mut clock = self.clock.lock();
+    /// Drops the images of pages `ids` that are cached: ids being reused for
+    /// pages the cache does not hold (overflow pages), or pages a commit
+    /// stopped using. Always safe: a reader that still wants one reads it
+    /// from the disk again.
+    pub fn remove(&self, ids: &[PageId], guard: &Guard) {
+        let mut clock = None;
+        for &id in ids {
+            let Some(slot) = self.slot(id, false) else {
+                continue;
+            };
+            if slot.load(Ordering::Acquire) & FRAME_MASK == 0 {
+                continue;
+            }
+            let clock = clock.get_or_insert_with(|| self.clock.lock());
             if let Some(frame) = (slot.load(Ordering::Acquire) & FRAME_MASK).checked_sub(1) {
-                self.evict(&mut clock, frame as usize, guard);
+                self.evict(clock, frame as usize, guard);
             }
         }
     }

@@ -125,9 +125,8 @@ impl WriteTxn {
             // An overflow page of this transaction may sit where an older
             // index page is still cached.
             let guard = crossbeam_epoch::pin();
-            for (id, _) in &self.overflow_written {
-                self.store.cache.remove(*id, &guard);
-            }
+            let ids: Vec<PageId> = self.overflow_written.iter().map(|(id, _)| *id).collect();
+            self.store.cache.remove(&ids, &guard);
         }
         let mut manifest = Vec::with_capacity(nodes.len());
         let mut buf = vec![0u8; CHUNK.min(nodes.len()) * ps];
@@ -169,6 +168,10 @@ impl WriteTxn {
         }
         let mut ids = std::mem::take(&mut self.alloc.freed);
         ids.extend(self.alloc.take_unused_fresh());
+        // The old versions of the pages this commit copied are of use only
+        // to older snapshots, which can read them from the disk: give their
+        // frames to live pages rather than let the cache fill with garbage.
+        self.store.cache.remove(&ids, &crossbeam_epoch::pin());
         self.alloc.free_count += ids.len() as u64;
         let mut chunks = ids.chunks(per_page);
         let pages = chain

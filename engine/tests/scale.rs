@@ -211,3 +211,25 @@ fn a_scan_batch_of_large_values_stays_small() {
     }
     assert_eq!(total, 4);
 }
+
+#[test]
+fn the_cache_holds_live_pages_not_old_versions() {
+    // A cache far larger than the data: nothing forces an eviction, so only
+    // dropping old versions at commit keeps it to the live pages.
+    let db = Database::memory_with(&Options::new().cache_size(256 << 20)).unwrap();
+    for round in 0..10u8 {
+        let mut t = db.begin_write().unwrap();
+        for i in 0..20_000u32 {
+            t.put(format!("key-{i}").as_bytes(), &[0x18, round])
+                .unwrap();
+        }
+        t.commit().unwrap();
+    }
+    let stats = db.stats().unwrap();
+    let live = stats.inner_pages + stats.leaf_pages;
+    let cached = stats.cache_used / stats.page_size as u64;
+    assert!(
+        cached <= live + 16,
+        "{cached} pages cached for {live} live index pages: {stats:?}"
+    );
+}
