@@ -66,6 +66,8 @@ mod objects;
 mod writers;
 
 #[cfg(test)]
+mod file_tests;
+#[cfg(test)]
 mod generated;
 #[cfg(test)]
 mod model_tests;
