@@ -27,6 +27,8 @@ const FAN: usize = 1 << BITS;
 const LIMIT: PageId = 1 << (3 * BITS);
 const COUNTERS: usize = 16;
 const SLAB_BYTES: usize = 2 << 20;
+/// The largest cache honoured; a larger setting is treated as this.
+const MAX_CACHE_BYTES: u64 = 1 << 40;
 const NO_PAGE: u64 = u64::MAX;
 
 /// A table slot: the frame holding the page, plus one (0 when not cached),
@@ -119,12 +121,15 @@ fn stripe() -> usize {
 }
 
 impl PageCache {
-    /// A cache of at most `capacity_pages` pages of `page_size` bytes.
+    /// A cache of at most `capacity_pages` pages of `page_size` bytes (at
+    /// least 16 pages, at most 1 TiB: frame numbers must fit 31 bits, and the
+    /// slab table is sized for the capacity up front).
     pub fn new(capacity_pages: usize, page_size: usize) -> PageCache {
-        let capacity = capacity_pages.max(16);
+        let most = (MAX_CACHE_BYTES / page_size as u64).min(usize::MAX as u64) as usize;
+        let capacity = capacity_pages.clamp(16, most);
         // Evicted frames wait for readers to leave their epoch before reuse;
         // this slack keeps inserts from stalling meanwhile.
-        let max_frames = (capacity + (capacity / 8).max(64)).min(FRAME_MASK as usize - 1);
+        let max_frames = capacity + (capacity / 8).max(64);
         let frames_per_slab = (SLAB_BYTES / page_size).clamp(1, max_frames);
         let slab_count = max_frames.div_ceil(frames_per_slab);
         PageCache {
@@ -457,6 +462,25 @@ impl Drop for PageCache {
                 if !c.is_null() {
                     drop(unsafe { Box::from_raw(c) });
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_capacity_keeps_frame_numbers_below_the_mark_bit() {
+        for page_size in [4096, 65536] {
+            for pages in [0, 1, 16, 1 << 20, usize::MAX / page_size, usize::MAX] {
+                let cache = PageCache::new(pages, page_size);
+                assert!(
+                    cache.max_frames < FRAME_MASK as usize,
+                    "{pages} pages of {page_size}"
+                );
+                assert!(cache.capacity() >= 16);
             }
         }
     }

@@ -31,8 +31,8 @@ pub struct Options {
     pub read_only: bool,
     /// When commits become durable.
     pub durability: Durability,
-    /// Bytes of page cache (default 64 MiB). Resident memory stays near this
-    /// whatever the file size.
+    /// Bytes of page cache (default 64 MiB; at least 16 pages and at most
+    /// 1 TiB are used). Resident memory stays near this whatever the file size.
     pub cache_size: usize,
     /// Page size of a newly created file: a power of two from 4096 to 65536
     /// (default 4096). An existing file keeps the page size it was created with.
@@ -80,7 +80,8 @@ impl Options {
         self
     }
 
-    /// Sets [`Options::cache_size`] in bytes.
+    /// Sets [`Options::cache_size`] in bytes (at least 16 pages and at most
+    /// 1 TiB are used, whatever is asked).
     pub fn cache_size(mut self, bytes: usize) -> Options {
         self.cache_size = bytes;
         self
