@@ -199,19 +199,9 @@ impl PageCache {
     /// The cached image of page `id`. It stays valid while `guard` is held.
     #[inline]
     pub fn get<'a>(&'a self, id: PageId, guard: &'a Guard) -> Option<&'a [u8]> {
-        let _ = guard;
-        let found = self.slot(id, false).and_then(|slot| {
-            let value = slot.load(Ordering::Acquire);
-            let frame = (value & FRAME_MASK).checked_sub(1)? as usize;
-            if value & REFERENCED == 0 {
-                slot.fetch_or(REFERENCED, Ordering::Relaxed);
-            }
-            let (ptr, _) = self.frame(frame);
-            // SAFETY: a frame published in a slot holds that page's image and
-            // is not written again before every guard that could see the slot
-            // is gone (eviction defers its reuse through the epoch).
-            Some(unsafe { std::slice::from_raw_parts(ptr, self.page_size) })
-        });
+        let found = self
+            .slot(id, false)
+            .and_then(|slot| self.image_in(slot, guard));
         let counters = if found.is_some() {
             &self.hits
         } else {
@@ -223,6 +213,22 @@ impl PageCache {
         let counter = &counters[stripe()].0;
         counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         found
+    }
+
+    /// The image published in `slot`, marked as referenced for CLOCK.
+    #[inline]
+    fn image_in<'a>(&'a self, slot: &AtomicU32, guard: &'a Guard) -> Option<&'a [u8]> {
+        let _ = guard;
+        let value = slot.load(Ordering::Acquire);
+        let frame = (value & FRAME_MASK).checked_sub(1)? as usize;
+        if value & REFERENCED == 0 {
+            slot.fetch_or(REFERENCED, Ordering::Relaxed);
+        }
+        let (ptr, _) = self.frame(frame);
+        // SAFETY: a frame published in a slot holds that page's image and is
+        // not written again before every guard that could see the slot is
+        // gone (eviction defers its reuse through the epoch).
+        Some(unsafe { std::slice::from_raw_parts(ptr, self.page_size) })
     }
 
     /// Caches `image` as page `id` and returns the cached copy, or `None`
@@ -242,7 +248,7 @@ impl PageCache {
         if let Some(old) = (slot.load(Ordering::Acquire) & FRAME_MASK).checked_sub(1) {
             if !replace {
                 drop(clock);
-                return self.get(id, guard);
+                return self.image_in(slot, guard);
             }
             self.evict(&mut clock, old as usize, guard);
         }

@@ -188,7 +188,7 @@ impl LeafEntry {
 
     /// Bytes this entry takes in a leaf page.
     pub fn encoded_len(&self) -> usize {
-        ENTRY_OVERHEAD + self.data.len() + if self.overflow.is_some() { 8 } else { 0 }
+        self.view().encoded_len()
     }
 
     pub fn value_len(&self) -> usize {

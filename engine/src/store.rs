@@ -47,10 +47,7 @@ impl PageRef<'_> {
     }
 
     pub fn view(&self) -> PageView<'_> {
-        match self {
-            PageRef::Cached(p) => PageView::of(p),
-            PageRef::Owned(p) => PageView::of(p),
-        }
+        PageView::of(self.bytes())
     }
 }
 

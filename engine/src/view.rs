@@ -66,6 +66,12 @@ pub struct EntryView<'a> {
 }
 
 impl EntryView<'_> {
+    /// Bytes this entry takes in a leaf page: its overhead, the inline key,
+    /// and the inline value or the overflow record's page id.
+    pub fn encoded_len(&self) -> usize {
+        ENTRY_OVERHEAD + self.key.map_or(0, <[u8]>::len) + self.value.map_or(8, <[u8]>::len)
+    }
+
     /// Bytes of the overflow record before the value (the key, if not inline).
     pub fn overflow_skip(&self) -> usize {
         if self.key.is_some() {
@@ -169,13 +175,7 @@ impl<'a> LeafView<'a> {
     /// Bytes the page's header and entries take (what the writer calls the
     /// leaf's encoded length).
     pub fn used_bytes(&self) -> usize {
-        PAGE_HEADER_LEN
-            + self
-                .entries()
-                .map(|e| {
-                    ENTRY_OVERHEAD + e.key.map_or(0, <[u8]>::len) + e.value.map_or(8, <[u8]>::len)
-                })
-                .sum::<usize>()
+        PAGE_HEADER_LEN + self.entries().map(|e| e.encoded_len()).sum::<usize>()
     }
 
     pub fn entries(&self) -> impl Iterator<Item = EntryView<'a>> + '_ {
