@@ -395,6 +395,7 @@ impl Database {
         state.store = fresh_state.store.clone();
         state.meta = fresh_state.meta;
         state.durable_txid = fresh_state.durable_txid;
+        state.durable_slot = fresh_state.durable_slot;
         state.live.clear();
         let snapshot = fresh.shared.current.load_full();
         state.live.push(Arc::downgrade(&snapshot));

@@ -3,15 +3,19 @@
 //! 1. queue the pages this transaction stopped using (free-list pages at the
 //!    reserved tail of the free-page queue);
 //! 2. write every dirty page at its own, previously unused location;
-//! 3. fsync; 4. write the meta page into slot `1 + txid % 2`; 5. fsync.
+//! 3. fsync; 4. write the meta page into the commit slot that does not hold
+//!    the last durable commit; 5. fsync.
 //!
-//! A commit of at most 250 pages (4 KiB pages) skips step 3: its meta page
-//! lists the pages it wrote with their checksums, and open accepts the slot
-//! only if every one of them is on disk as written.
+//! A commit of at most 250 pages (4 KiB pages) whose predecessor is durable
+//! skips step 3: its meta page lists the pages it wrote with their checksums,
+//! and open accepts the slot only if every one of them is on disk as written.
+//! (After relaxed commits the new tree also reaches their unsynced pages,
+//! which no manifest lists, so such a commit takes both fsyncs.)
 //!
-//! Nothing the last durable commit can reach is ever overwritten, so a crash
-//! at any instant leaves either the old meta slot or the new one valid, and
-//! open picks the valid slot with the highest txid: no recovery scan.
+//! Nothing the last durable commit can reach is ever overwritten, and its
+//! slot is not written until a newer commit is durable in the other one, so a
+//! crash at any instant leaves it or the new commit valid, and open picks the
+//! valid slot with the highest txid: no recovery scan.
 
 use crate::error::{Error, Result};
 use crate::node::{free_ids_per_page, FreeListNode, Node};
@@ -19,7 +23,7 @@ use crate::page::{self, MetaPage, PageId};
 use crate::txn::{Snapshot, WriteTxn};
 use crate::Durability;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// In relaxed mode, a commit is made durable anyway when the last durable
 /// one is older than this (by the next commit, or by the flush thread).
@@ -51,8 +55,11 @@ impl WriteTxn {
             free_head_skip: self.alloc.free_head_skip,
             free_count: self.alloc.free_count,
         };
-        let durable = self.shared.options.durability == Durability::Immediate
-            || self.state.last_durable.elapsed() >= RELAXED_SYNC_INTERVAL;
+        let durable =
+            self.shared.options.durability == Durability::Immediate || self.state.durability_due();
+        // Every page of the new tree is either written by this commit or was
+        // synced by the last durable one, only if no relaxed commit came since.
+        let predecessor_durable = self.state.durable_txid == self.state.meta.txid;
 
         // Failures before the meta write leave the committed state untouched:
         // every page written so far was free in it.
@@ -72,7 +79,8 @@ impl WriteTxn {
                 self.alloc.is_fresh(*id) && !in_images.contains(id) && *id != tail
             }),
         );
-        let single_sync = durable && manifest.len() <= page::manifest_capacity(ps);
+        let single_sync =
+            durable && predecessor_durable && manifest.len() <= page::manifest_capacity(ps);
         if durable {
             // Two ways to durability. A small commit writes its meta page at
             // once, listing the pages it wrote with their checksums, and fsyncs
@@ -84,24 +92,22 @@ impl WriteTxn {
             }
             // From here on the disk may or may not hold the new state, so a
             // failure poisons the writer rather than risk reusing its pages.
-            let meta_image = meta.encode(ps, &manifest);
+            let slot = MetaPage::other_slot(self.state.durable_slot);
+            let meta_image = meta.encode(ps, slot, &manifest);
             let written = self
                 .store
-                .write_raw(MetaPage::slot(meta.txid) * ps as u64, &meta_image)
+                .write_raw(slot * ps as u64, &meta_image)
                 .and_then(|()| self.store.sync());
             if let Err(e) = written {
                 self.state.poisoned = Some(e.clone());
                 return Err(e);
             }
+            self.state.made_durable(meta.txid, slot);
         }
 
         // Publish the new state.
         let snapshot = Arc::new(Snapshot::new(meta, self.store.clone()));
         self.state.meta = meta;
-        if durable {
-            self.state.durable_txid = meta.txid;
-            self.state.last_durable = Instant::now();
-        }
         self.state.live.push(Arc::downgrade(&snapshot));
         self.shared.current.store(snapshot);
         Ok(())

@@ -3,11 +3,13 @@
 //! with group commit.
 
 use crate::alloc::Allocator;
+use crate::clock::Clock;
+use crate::commit::RELAXED_SYNC_INTERVAL;
 use crate::error::{Error, ErrorKind, Result};
 use crate::flush::Flusher;
 use crate::open;
 use crate::options::{Durability, Options};
-use crate::page::{MetaPage, TxId};
+use crate::page::{MetaPage, PageId, TxId};
 use crate::scan::Cursor;
 use crate::store::Store;
 use crate::txn::{check_key, check_value, Iter, ReadTxn, Snapshot, WriteTxn};
@@ -18,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// State shared by every handle to one open database.
 pub(crate) struct Shared {
@@ -44,7 +46,12 @@ pub(crate) struct WriterState {
     pub meta: MetaPage,
     /// The last commit whose meta page is on disk and synced.
     pub durable_txid: TxId,
-    pub last_durable: Instant,
+    /// The commit slot (1 or 2) that holds it: the next durable commit
+    /// writes the other one.
+    pub durable_slot: PageId,
+    /// When it became durable, on `clock`.
+    pub last_durable: Duration,
+    pub clock: Clock,
     /// Snapshots published so far that may still be alive.
     pub live: Vec<Weak<Snapshot>>,
     /// Set when a failure left the disk state uncertain: writes are refused.
@@ -52,7 +59,23 @@ pub(crate) struct WriterState {
 }
 
 impl WriterState {
-    /// Pages freed by transactions up to this id can be reused now.
+    /// Whether relaxed durability's interval has passed since the last
+    /// durable commit.
+    pub fn durability_due(&self) -> bool {
+        self.clock.now().saturating_sub(self.last_durable) >= RELAXED_SYNC_INTERVAL
+    }
+
+    /// Records that commit `txid` is durable in `slot`.
+    pub fn made_durable(&mut self, txid: TxId, slot: PageId) {
+        self.durable_txid = txid;
+        self.durable_slot = slot;
+        self.last_durable = self.clock.now();
+    }
+
+    /// Pages freed by transactions up to this id can be reused now: no live
+    /// snapshot can see them, and neither can the last durable state, the one
+    /// a crash returns to (its slot is never overwritten before a newer state
+    /// is durable in the other slot).
     fn reuse_limit(&mut self) -> TxId {
         self.live.retain(|w| w.strong_count() > 0);
         let oldest = self
@@ -81,19 +104,21 @@ impl Drop for Shared {
     }
 }
 
-/// Writes the current meta page and syncs (used by relaxed mode).
+/// Makes the last commit durable (relaxed mode's sync, timer and close):
+/// syncs the pages of every commit since the last durable one, then writes
+/// the meta page into the other slot and syncs again.
 pub(crate) fn make_durable(state: &mut WriterState) -> Result<()> {
     let ps = state.store.page_size;
     state.store.sync()?;
-    let image = state.meta.encode(ps, &[]);
+    let slot = MetaPage::other_slot(state.durable_slot);
+    let image = state.meta.encode(ps, slot, &[]);
     let result = state
         .store
-        .write_raw(MetaPage::slot(state.meta.txid) * ps as u64, &image)
+        .write_raw(slot * ps as u64, &image)
         .and_then(|()| state.store.sync());
     match result {
         Ok(()) => {
-            state.durable_txid = state.meta.txid;
-            state.last_durable = Instant::now();
+            state.made_durable(state.meta.txid, slot);
             Ok(())
         }
         Err(e) => {
@@ -230,19 +255,25 @@ impl Database {
         Database { shared, read_only }
     }
 
+    /// The shared state of a database whose last durable commit is `meta`,
+    /// read from commit slot `slot`.
     pub(crate) fn new_shared(
         store: Store,
         meta: MetaPage,
+        slot: PageId,
         options: &Options,
         path: Option<PathBuf>,
     ) -> Arc<Shared> {
         let store = Arc::new(store);
         let snapshot = Arc::new(Snapshot::new(meta, store.clone()));
+        let clock = Clock::new(options.clock.as_ref());
         let state = WriterState {
             store,
             meta,
             durable_txid: meta.txid,
-            last_durable: Instant::now(),
+            durable_slot: slot,
+            last_durable: clock.now(),
+            clock,
             live: vec![Arc::downgrade(&snapshot)],
             poisoned: None,
         };

@@ -54,7 +54,7 @@ fn run(stop: &(Mutex<bool>, Condvar), writer: &Weak<Mutex<WriterState>>) {
         if let Some(mut state) = writer.try_lock() {
             if state.poisoned.is_none()
                 && state.durable_txid < state.meta.txid
-                && state.last_durable.elapsed() >= RELAXED_SYNC_INTERVAL
+                && state.durability_due()
             {
                 // A failure poisons the writer; the next write reports it.
                 let _ = make_durable(&mut state);

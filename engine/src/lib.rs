@@ -20,7 +20,7 @@
 //! | `txn` | [`ReadTxn`] (a pinned snapshot) and [`WriteTxn`] (copy-on-write of the trie path, splits, merges) |
 //! | `cow` | the writer's copy-on-write changes to the trie: entries, splits, merges |
 //! | `commit` | the commit protocol: free-page queueing, page writes, fsync, meta slot |
-//! | `flush` | relaxed durability's background flush thread |
+//! | `flush`, `clock` | relaxed durability's background flush thread and the time it reads |
 //! | `trie` | node access and lookups over the hash trie, for snapshots and write transactions alike |
 //! | `scan` | resumable scans ([`Cursor`]) into a [`ScanSink`] |
 //! | `view` | validated index and free-list page images, searched in place by readers |
@@ -47,6 +47,7 @@ mod alloc;
 mod cache;
 pub mod cbor;
 mod check;
+mod clock;
 mod commit;
 mod cow;
 pub mod db;
@@ -66,6 +67,8 @@ pub mod typed;
 mod view;
 
 pub use check::{CheckReport, CompactReport, Stats};
+#[doc(hidden)]
+pub use clock::ManualClock;
 pub use db::{Database, WriteBatch};
 pub use error::{Error, ErrorKind, Result};
 pub use options::{Durability, Options};

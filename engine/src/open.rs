@@ -166,7 +166,7 @@ fn initial_image(page_size: u32) -> io::Result<Vec<u8>> {
     };
     let mut image = vec![0u8; 5 * ps];
     image[..FILE_HEADER_LEN].copy_from_slice(&header.encode());
-    image[ps..2 * ps].copy_from_slice(&meta.encode(ps, &[]));
+    image[ps..2 * ps].copy_from_slice(&meta.encode(ps, 1, &[]));
     let inner = Node::Inner(InnerNode {
         level: 0,
         slots: Box::new(
@@ -281,17 +281,20 @@ pub(crate) fn open_backend(
         let checked = MetaPage::decode(&buf, slot)
             .and_then(|m| verify_manifest(&*backend, &buf, &m, ps).map(|()| m));
         match checked {
-            Ok(m) => valid.push(m),
+            Ok(m) => valid.push((m, slot)),
             Err(e) => why.push(e.message().to_string()),
         }
     }
-    let meta = valid.into_iter().max_by_key(|m| m.txid).ok_or_else(|| {
-        Error::corrupted(format!(
-            "both commit slots are damaged ({})",
-            why.join("; ")
-        ))
-    })?;
+    let (meta, slot) = valid
+        .into_iter()
+        .max_by_key(|(m, _)| m.txid)
+        .ok_or_else(|| {
+            Error::corrupted(format!(
+                "both commit slots are damaged ({})",
+                why.join("; ")
+            ))
+        })?;
     let store = Store::new(backend, header, options.cache_size.max(16 * ps));
-    let shared = Database::new_shared(store, meta, options, path);
+    let shared = Database::new_shared(store, meta, slot, options, path);
     Ok(Database::from_shared(shared, options.read_only))
 }

@@ -37,6 +37,10 @@ pub struct Options {
     /// Page size of a newly created file: a power of two from 4096 to 65536
     /// (default 4096). An existing file keeps the page size it was created with.
     pub page_size: u32,
+    /// Test seam: the clock relaxed durability reads instead of the system's
+    /// (the crash simulation moves it to reach the timed durable points).
+    #[doc(hidden)]
+    pub clock: Option<crate::clock::ManualClock>,
 }
 
 /// Default page cache size: 64 MiB.
@@ -52,6 +56,7 @@ impl Default for Options {
             durability: Durability::Immediate,
             cache_size: DEFAULT_CACHE_SIZE,
             page_size: DEFAULT_PAGE_SIZE,
+            clock: None,
         }
     }
 }
@@ -90,6 +95,13 @@ impl Options {
     /// Sets [`Options::page_size`] for a new file.
     pub fn page_size(mut self, bytes: u32) -> Options {
         self.page_size = bytes;
+        self
+    }
+
+    /// Test seam: relaxed durability reads `clock` instead of the system clock.
+    #[doc(hidden)]
+    pub fn manual_clock(mut self, clock: crate::clock::ManualClock) -> Options {
+        self.clock = Some(clock);
         self
     }
 }

@@ -196,8 +196,10 @@ pub(crate) fn verify_manifest_entry(page: &[u8], id: PageId, sum: u64) -> Result
     Ok(())
 }
 
-/// One of the two commit slots (pages 1 and 2). Transaction `t` writes slot
-/// `1 + t % 2`; open takes the valid slot with the highest txid.
+/// The record of one commit, kept in one of the two commit slots (pages 1 and
+/// 2). A durable commit always goes into the slot that does not hold the last
+/// durable one, so a torn write leaves that one intact (`spec/format.md`,
+/// "Meta slots"); open takes the valid slot with the highest txid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MetaPage {
     pub txid: TxId,
@@ -217,16 +219,18 @@ pub struct MetaPage {
 }
 
 impl MetaPage {
-    pub fn slot(txid: TxId) -> PageId {
-        1 + txid % 2
+    /// The slot a durable commit writes when `durable_slot` holds the last
+    /// durable commit: the other one, never the one open would fall back to.
+    pub fn other_slot(durable_slot: PageId) -> PageId {
+        debug_assert!(durable_slot == 1 || durable_slot == 2);
+        3 - durable_slot
     }
 
-    /// Encodes the slot image. `manifest` lists the pages this commit wrote
-    /// and their checksums when it was made durable by a single fsync (see
-    /// [`MANIFEST_AT`]).
-    pub fn encode(&self, page_size: usize, manifest: &[(PageId, u64)]) -> Vec<u8> {
-        let id = MetaPage::slot(self.txid);
-        let mut p = new_page(page_size, PageKind::Meta, id, self.txid);
+    /// Encodes the image of slot `slot`. `manifest` lists the pages this
+    /// commit wrote and their checksums when it was made durable by a single
+    /// fsync (see [`MANIFEST_AT`]).
+    pub fn encode(&self, page_size: usize, slot: PageId, manifest: &[(PageId, u64)]) -> Vec<u8> {
+        let mut p = new_page(page_size, PageKind::Meta, slot, self.txid);
         put_u64(&mut p, 32, self.root);
         put_u64(&mut p, 40, self.key_count);
         put_u64(&mut p, 48, self.page_count);
@@ -273,12 +277,6 @@ impl MetaPage {
             free_head_skip: get_u32(page, 72),
             free_count: get_u64(page, 80),
         };
-        if MetaPage::slot(meta.txid) != id {
-            return Err(Error::corrupted(format!(
-                "meta page {id} holds txid {} of the other slot",
-                meta.txid
-            )));
-        }
         let in_range = |p: PageId| p >= FIRST_DATA_PAGE && p < meta.page_count;
         if meta.page_count > MAX_PAGE_ID
             || !in_range(meta.root)

@@ -19,8 +19,19 @@ pub enum Fault {
     DiskFull,
 }
 
+/// One counted operation, as the log records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IoOp {
+    Read,
+    Write { offset: u64 },
+    SetLen,
+    Sync,
+}
+
 #[derive(Default)]
 struct State {
+    /// Every counted operation since `arm`, in order (`log[n - 1]` is op n).
+    log: Vec<IoOp>,
     durable: Vec<u8>,
     live: Vec<u8>,
     pending: Vec<(u64, Vec<u8>)>,
@@ -63,6 +74,7 @@ impl SimDisk {
     pub fn arm(&self, at: Option<(u64, Fault)>, count_reads: bool) {
         let mut s = self.state.lock();
         s.ops = 0;
+        s.log.clear();
         s.fault_at = at;
         s.failing = None;
         s.faults_fired = 0;
@@ -71,6 +83,11 @@ impl SimDisk {
 
     pub fn ops(&self) -> u64 {
         self.state.lock().ops
+    }
+
+    /// The operations counted since `arm`.
+    pub fn op_log(&self) -> Vec<IoOp> {
+        self.state.lock().log.clone()
     }
 
     pub fn faults_fired(&self) -> u64 {
@@ -113,14 +130,53 @@ impl SimDisk {
         images
     }
 
-    fn step(&self, s: &mut State, is_read: bool) -> io::Result<()> {
-        if is_read && !s.count_reads {
+    /// More images a power cut now could leave: synced data plus every
+    /// unsynced write but one, and synced data plus that one write alone,
+    /// for up to `max` of the unsynced writes (the last one, often a commit
+    /// record, and a random choice of the others). The first family catches a
+    /// commit record that reached the disk without a page it relies on.
+    pub fn crash_images_one_apart(&self, max: usize, rng: &mut impl rand::Rng) -> Vec<Vec<u8>> {
+        let s = self.state.lock();
+        let apply = |img: &mut Vec<u8>, (off, data): &(u64, Vec<u8>)| {
+            let off = *off as usize;
+            if img.len() < off + data.len() {
+                img.resize(off + data.len(), 0);
+            }
+            img[off..off + data.len()].copy_from_slice(data);
+        };
+        let n = s.pending.len();
+        let mut chosen: Vec<usize> = (0..n).collect();
+        if n > max {
+            let last = n - 1;
+            chosen = rand::seq::index::sample(rng, last, max - 1).into_vec();
+            chosen.push(last);
+        }
+        let mut images = Vec::new();
+        for skip in chosen {
+            let mut all_but = s.durable.clone();
+            let mut only = s.durable.clone();
+            for (i, write) in s.pending.iter().enumerate() {
+                if i == skip {
+                    apply(&mut only, write);
+                } else {
+                    apply(&mut all_but, write);
+                }
+            }
+            images.push(all_but);
+            images.push(only);
+        }
+        images
+    }
+
+    fn step(&self, s: &mut State, op: IoOp) -> io::Result<()> {
+        if op == IoOp::Read && !s.count_reads {
             return match s.failing {
                 Some(Fault::PowerCut) => Err(io::Error::other("simulated power cut")),
                 _ => Ok(()),
             };
         }
         s.ops += 1;
+        s.log.push(op);
         if let Some((at, fault)) = s.fault_at {
             if s.ops == at {
                 s.failing = Some(fault);
@@ -151,7 +207,7 @@ impl StorageBackend for SimDisk {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         let mut s = self.state.lock();
-        self.step(&mut s, true)?;
+        self.step(&mut s, IoOp::Read)?;
         let start = offset as usize;
         let end = start + buf.len();
         if end > s.live.len() {
@@ -163,7 +219,7 @@ impl StorageBackend for SimDisk {
 
     fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
         let mut s = self.state.lock();
-        self.step(&mut s, false)?;
+        self.step(&mut s, IoOp::Write { offset })?;
         let start = offset as usize;
         if s.live.len() < start + data.len() {
             s.live.resize(start + data.len(), 0);
@@ -175,14 +231,14 @@ impl StorageBackend for SimDisk {
 
     fn set_len(&self, len: u64) -> io::Result<()> {
         let mut s = self.state.lock();
-        self.step(&mut s, false)?;
+        self.step(&mut s, IoOp::SetLen)?;
         s.live.resize(len as usize, 0);
         Ok(())
     }
 
     fn sync_data(&self) -> io::Result<()> {
         let mut s = self.state.lock();
-        self.step(&mut s, false)?;
+        self.step(&mut s, IoOp::Sync)?;
         s.durable = s.live.clone();
         s.pending.clear();
         Ok(())
