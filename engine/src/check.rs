@@ -2,14 +2,14 @@
 //! structure), [`Database::stats`], [`Database::backup`] and
 //! [`Database::compact`] (rewrite into a near-minimal file).
 
-use crate::db::Database;
+use crate::db::{Database, Location};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::{Node, FANOUT, FULL_DEPTH, MAX_LEVEL};
 use crate::open;
 use crate::overflow;
-use crate::page::{PageId, PageKind};
+use crate::page::{PageId, PageKind, TxId};
 use crate::scan::Cursor;
-use crate::storage::{FileBackend, MemoryBackend, StorageBackend};
+use crate::storage::{FileBackend, MemoryBackend};
 use crate::trie;
 use crate::txn::ReadTxn;
 use crate::view::PageView;
@@ -351,7 +351,16 @@ impl Database {
 
     /// Rewrites the database into a near-minimal file and switches to it.
     /// Readers that started before keep their snapshot of the old file.
-    /// Writers wait while it runs.
+    /// Writers wait while it runs. The transaction id carries on: it never
+    /// goes backwards (the compacted state keeps the id of the state it
+    /// copies, unless copying took more commits than that).
+    ///
+    /// The new file is written under a temporary name, synced and opened
+    /// (validated) before it is renamed over the old one, so a failure at any
+    /// point before the rename leaves the database as it was, and nothing
+    /// that can fail comes after it. A database on a custom
+    /// [`crate::StorageBackend`] cannot be compacted (there is no file to
+    /// swap); use [`Database::backup`] or copy it.
     pub fn compact(&self) -> Result<CompactReport> {
         if self.is_read_only() {
             return Err(Error::new(
@@ -359,7 +368,16 @@ impl Database {
                 "compact rewrites the file; open the database read-write",
             ));
         }
+        if self.shared.location == Location::Custom {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "a database on a custom storage backend cannot be compacted in place; copy its pairs into a new database instead",
+            ));
+        }
         let mut state = self.writer_for_maintenance()?;
+        if let Some(e) = &state.poisoned {
+            return Err(e.clone());
+        }
         if state.durable_txid < state.meta.txid {
             crate::db::make_durable(&mut state)?;
         }
@@ -371,27 +389,45 @@ impl Database {
             page_size,
             ..Options::default()
         };
-        let (backend, path): (Box<dyn StorageBackend>, Option<PathBuf>) = match self.path() {
+        let fresh = match self.path() {
             Some(path) => {
                 let tmp = temp_path(path);
-                let file = write_copy(&txn, &tmp, page_size)?;
-                fs::rename(&tmp, path).map_err(|e| {
-                    let _ = fs::remove_file(&tmp);
-                    Error::io("moving the compacted file into place", e)
-                })?;
-                sync_dir(path);
-                (Box::new(FileBackend::new(file)), Some(path.to_path_buf()))
+                let opened = write_copy(&txn, &tmp, page_size).and_then(|file| {
+                    let fresh = open::open_backend(
+                        Box::new(FileBackend::new(file)),
+                        &options,
+                        Location::File(path.to_path_buf()),
+                    )?;
+                    fs::rename(&tmp, path)
+                        .map_err(|e| Error::io("moving the compacted file into place", e))?;
+                    Ok(fresh)
+                });
+                match opened {
+                    Ok(fresh) => {
+                        sync_dir(path);
+                        fresh
+                    }
+                    Err(e) => {
+                        let _ = fs::remove_file(&tmp);
+                        return Err(e);
+                    }
+                }
             }
             None => {
                 let copy = Database::open_backend(Box::new(MemoryBackend::new()), &options)?;
                 copy_pairs(&txn, &copy)?;
+                keep_txid(&copy, txn.txid())?;
                 let bytes = copy_image(&copy)?;
-                (Box::new(MemoryBackend::from_bytes(bytes)), None)
+                open::open_backend(
+                    Box::new(MemoryBackend::from_bytes(bytes)),
+                    &options,
+                    Location::Memory,
+                )?
             }
         };
-        let fresh = open::open_backend(backend, &options, path)?;
+        // Infallible from here on: the switch is a few assignments.
         let fresh_state = fresh.shared.writer.lock();
-        let size_after = fresh_state.store.file_len()?;
+        let size_after = fresh_state.store.file_len().unwrap_or(0);
         state.store = fresh_state.store.clone();
         state.meta = fresh_state.meta;
         state.durable_txid = fresh_state.durable_txid;
@@ -406,6 +442,19 @@ impl Database {
             size_after,
         })
     }
+}
+
+/// Makes the last commit of the copy `copy` carry at least `txid` (and makes
+/// it durable), so that a copy never shows an older transaction id than the
+/// state it copies. Every page of the copy has a smaller or equal txid, so
+/// the free-page queue's reuse rule still holds.
+fn keep_txid(copy: &Database, txid: TxId) -> Result<()> {
+    let mut state = copy.shared.writer.lock();
+    if state.meta.txid < txid {
+        state.meta.txid = txid;
+        crate::db::make_durable(&mut state)?;
+    }
+    Ok(())
 }
 
 fn temp_path(path: &Path) -> PathBuf {
@@ -449,6 +498,7 @@ fn write_copy(txn: &ReadTxn, path: &Path, page_size: u32) -> Result<fs::File> {
     };
     let copy = Database::open_backend(Box::new(FileBackend::new(file)), &options)?;
     copy_pairs(txn, &copy)?;
+    keep_txid(&copy, txn.txid())?;
     copy.sync()?;
     Ok(handle)
 }

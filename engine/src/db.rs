@@ -22,6 +22,26 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+/// Where a database's pages live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Location {
+    /// A file, by canonical path (also its key in the process's registry).
+    File(PathBuf),
+    /// A [`crate::MemoryBackend`] this crate made for [`Database::memory`].
+    Memory,
+    /// A backend the caller passed to [`Database::open_backend`].
+    Custom,
+}
+
+impl Location {
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Location::File(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
 /// State shared by every handle to one open database.
 pub(crate) struct Shared {
     pub options: Options,
@@ -33,8 +53,7 @@ pub(crate) struct Shared {
     queue: Mutex<std::collections::VecDeque<Arc<QueuedWrite>>>,
     /// Signalled when a group commit finishes.
     group_done: parking_lot::Condvar,
-    /// The canonical path of a file database (also its registry key).
-    pub path: Option<PathBuf>,
+    pub location: Location,
     /// Relaxed file databases: the thread that makes commits durable.
     flusher: Option<Flusher>,
 }
@@ -98,7 +117,7 @@ impl Drop for Shared {
         if state.poisoned.is_none() && state.durable_txid < state.meta.txid {
             let _ = make_durable(&mut state);
         }
-        if let Some(key) = &self.path {
+        if let Some(key) = self.location.path() {
             open::forget(key);
         }
     }
@@ -262,7 +281,7 @@ impl Database {
         meta: MetaPage,
         slot: PageId,
         options: &Options,
-        path: Option<PathBuf>,
+        location: Location,
     ) -> Arc<Shared> {
         let store = Arc::new(store);
         let snapshot = Arc::new(Snapshot::new(meta, store.clone()));
@@ -278,17 +297,18 @@ impl Database {
             poisoned: None,
         };
         let writer = Arc::new(Mutex::new(state));
-        let flusher =
-            (options.durability == Durability::Relaxed && !options.read_only && path.is_some())
-                .then(|| Flusher::start(Arc::downgrade(&writer)))
-                .flatten();
+        let flusher = (options.durability == Durability::Relaxed
+            && !options.read_only
+            && location.path().is_some())
+        .then(|| Flusher::start(Arc::downgrade(&writer)))
+        .flatten();
         Arc::new(Shared {
             options: options.clone(),
             current: ArcSwap::new(snapshot),
             writer,
             queue: Mutex::new(Default::default()),
             group_done: parking_lot::Condvar::new(),
-            path,
+            location,
             flusher,
         })
     }
@@ -318,7 +338,7 @@ impl Database {
         open::open_backend(
             Box::new(crate::storage::MemoryBackend::new()),
             &options,
-            None,
+            Location::Memory,
         )
     }
 
@@ -328,12 +348,12 @@ impl Database {
         backend: Box<dyn crate::StorageBackend>,
         options: &Options,
     ) -> Result<Database> {
-        open::open_backend(backend, options, None)
+        open::open_backend(backend, options, Location::Custom)
     }
 
     /// The file path, or `None` for an in-memory database.
     pub fn path(&self) -> Option<&Path> {
-        self.shared.path.as_deref()
+        self.shared.location.path()
     }
 
     /// Whether this handle refuses writes.

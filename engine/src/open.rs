@@ -2,7 +2,7 @@
 //! header and picking the newest valid meta slot, and the in-process registry
 //! that makes a second open of the same path share the first instance.
 
-use crate::db::{Database, Shared};
+use crate::db::{Database, Location, Shared};
 use crate::error::{Error, ErrorKind, Result};
 use crate::node::{InnerNode, LeafNode, Node, Slot, FANOUT};
 use crate::options::Options;
@@ -89,7 +89,7 @@ pub(crate) fn open_file(path: &Path, options: &Options) -> Result<Database> {
     let db = open_backend(
         Box::new(FileBackend::new(file)),
         options,
-        Some(canonical.clone()),
+        Location::File(canonical.clone()),
     )?;
     registry.retain(|(_, w)| w.strong_count() > 0);
     registry.push((canonical, Arc::downgrade(&db.shared)));
@@ -219,7 +219,7 @@ fn verify_manifest(
 pub(crate) fn open_backend(
     backend: Box<dyn StorageBackend>,
     options: &Options,
-    path: Option<PathBuf>,
+    location: Location,
 ) -> Result<Database> {
     check_options(options)?;
     let io_err = |what: &str| {
@@ -295,6 +295,6 @@ pub(crate) fn open_backend(
             ))
         })?;
     let store = Store::new(backend, header, options.cache_size.max(16 * ps));
-    let shared = Database::new_shared(store, meta, slot, options, path);
+    let shared = Database::new_shared(store, meta, slot, options, location);
     Ok(Database::from_shared(shared, options.read_only))
 }
