@@ -89,6 +89,11 @@ fn busy_timeout(ms: u32) -> Option<Duration> {
     (ms != NOOK_WAIT_FOREVER).then(|| Duration::from_millis(u64::from(ms)))
 }
 
+/// The engine's form of the busy timeout (it waits forever for `Duration::MAX`).
+fn engine_busy_timeout(ms: u32) -> Duration {
+    busy_timeout(ms).unwrap_or(Duration::MAX)
+}
+
 fn publish(db: *mut u64, engine: engine::Database, busy_timeout_ms: u32) -> Result<(), Failure> {
     let object = Object::Database(Arc::new(Database::new(
         engine,
@@ -108,7 +113,10 @@ fn publish(db: *mut u64, engine: engine::Database, busy_timeout_ms: u32) -> Resu
 /// waits for the writer slot (0: fail at once with BUSY; NOOK_WAIT_FOREVER).
 ///
 /// Opening a file already open in this process gives another handle on the
-/// same database (sharing its writer slot).
+/// same database (sharing its writer slot, page cache and durability): it
+/// fails with INVALID_ARGUMENT if it asks for other durability
+/// (NOOK_OPEN_RELAXED or not) than the open one; the cache size of the first
+/// open applies; read-only and the busy timeout are per handle.
 ///
 /// Statuses: OK; INVALID_ARGUMENT; NOT_FOUND (no file and no
 /// NOOK_OPEN_CREATE); LOCKED; CORRUPTED; INCOMPATIBLE; IO; DISK_FULL; INTERNAL.
@@ -126,7 +134,8 @@ pub unsafe extern "C" fn nook_open(
     call("nook_open", error, || {
         args::required(db, "db")?;
         let path = args::path(path, path_len, "path")?;
-        let options = options(flags, cache_size, page_size)?;
+        let options = options(flags, cache_size, page_size)?
+            .busy_timeout(engine_busy_timeout(busy_timeout_ms));
         let engine = engine::Database::open_with(&path, &options)?;
         publish(db, engine, busy_timeout_ms)
     })
@@ -146,7 +155,8 @@ pub unsafe extern "C" fn nook_open_memory(
 ) -> i32 {
     call("nook_open_memory", error, || {
         args::required(db, "db")?;
-        let options = options(NOOK_OPEN_CREATE, cache_size, page_size)?;
+        let options = options(NOOK_OPEN_CREATE, cache_size, page_size)?
+            .busy_timeout(engine_busy_timeout(busy_timeout_ms));
         let engine = engine::Database::memory_with(&options)?;
         publish(db, engine, busy_timeout_ms)
     })

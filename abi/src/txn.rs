@@ -38,10 +38,8 @@ pub unsafe extern "C" fn nook_begin_write(db: u64, txn: *mut u64, error: *mut u6
     call("nook_begin_write", error, || {
         args::required(txn, "txn")?;
         let db = handles::database(db, "db")?;
-        let write = match db.busy_timeout {
-            Some(timeout) => db.engine.try_begin_write(timeout)?,
-            None => db.engine.begin_write()?,
-        };
+        // The engine handle waits up to this handle's busy timeout.
+        let write = db.engine.begin_write()?;
         let ticket = db.write_ticket()?;
         let state = TxnState::Write(Box::new(write), ticket);
         let object = Object::Transaction(Arc::new(Transaction::new(db.clone(), state)));

@@ -161,6 +161,19 @@ pub(crate) fn make_durable(state: &mut WriterState) -> Result<()> {
 pub struct Database {
     pub(crate) shared: Arc<Shared>,
     read_only: bool,
+    /// How long this handle's writes wait for the writer slot.
+    busy_timeout: Duration,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("location", &self.shared.location)
+            .field("durability", &self.shared.options.durability)
+            .field("read_only", &self.read_only)
+            .field("busy_timeout", &self.busy_timeout)
+            .finish()
+    }
 }
 
 /// A batch of puts and deletes applied atomically by [`Database::write_batch`].
@@ -263,15 +276,17 @@ fn is_clean_refusal(kind: ErrorKind) -> bool {
     )
 }
 
-/// How long sync and compact wait for an open write transaction.
-const MAINTENANCE_WAIT: Duration = Duration::from_secs(5);
-
 /// Payload a group-commit leader takes at most (after the first write).
 const GROUP_LIMIT: usize = 4 << 20;
 
 impl Database {
-    pub(crate) fn from_shared(shared: Arc<Shared>, read_only: bool) -> Database {
-        Database { shared, read_only }
+    /// A new handle on `shared`, with the per-handle parts of `options`.
+    pub(crate) fn from_shared(shared: Arc<Shared>, options: &Options) -> Database {
+        Database {
+            shared,
+            read_only: options.read_only,
+            busy_timeout: options.busy_timeout,
+        }
     }
 
     /// The shared state of a database whose last durable commit is `meta`,
@@ -320,8 +335,11 @@ impl Database {
     }
 
     /// Opens the database file at `path`. Opening a path that is already open
-    /// in this process returns a handle to the same instance; a file locked by
-    /// another process fails at once with `LOCKED`.
+    /// in this process returns a handle to the same instance, which keeps its
+    /// durability, cache size and page size: asking for other durability
+    /// fails with `INVALID_ARGUMENT` (its commits would not be what it asked
+    /// for), while `read_only` and `busy_timeout` belong to each handle. A
+    /// file locked by another process fails at once with `LOCKED`.
     pub fn open_with(path: impl AsRef<Path>, options: &Options) -> Result<Database> {
         open::open_file(path.as_ref(), options)
     }
@@ -463,11 +481,10 @@ impl Database {
         })
     }
 
-    /// Starts the write transaction, waiting while another one is open.
+    /// Starts the write transaction, waiting while another one is open, up
+    /// to the busy timeout ([`Options::busy_timeout`]); `BUSY` after.
     pub fn begin_write(&self) -> Result<WriteTxn> {
-        self.check_writable()?;
-        let guard = self.shared.writer.lock_arc();
-        self.start_write(guard)
+        self.try_begin_write(self.busy_timeout)
     }
 
     /// Starts the write transaction, waiting at most `timeout`; `BUSY` after.
@@ -582,15 +599,15 @@ impl Database {
         result.unwrap_or_else(|| Err(Error::internal("the group leader lost its own result")))
     }
 
-    /// The writer lock for maintenance work, waiting a bounded time: an open
-    /// write transaction (perhaps on the caller's own thread) gives `BUSY`
-    /// instead of a deadlock.
+    /// The writer lock for maintenance work, waiting up to the busy timeout:
+    /// an open write transaction (perhaps on the caller's own thread) gives
+    /// `BUSY` instead of a deadlock.
     pub(crate) fn writer_for_maintenance(
         &self,
     ) -> Result<parking_lot::MutexGuard<'_, WriterState>> {
         self.shared
             .writer
-            .try_lock_for(MAINTENANCE_WAIT)
+            .try_lock_for(self.busy_timeout)
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::Busy,

@@ -56,7 +56,18 @@ pub(crate) fn open_file(path: &Path, options: &Options) -> Result<Database> {
                     format!("{shown} is already open read-only in this process; close it there to open it read-write"),
                 ));
             }
-            return Ok(Database::from_shared(shared, options.read_only));
+            // One instance serves every handle, so a handle cannot get other
+            // durability than the instance commits with.
+            if shared.options.durability != options.durability {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!(
+                        "{shown} is already open in this process with {:?} durability; open it with the same durability, or close the other handles first",
+                        shared.options.durability
+                    ),
+                ));
+            }
+            return Ok(Database::from_shared(shared, options));
         }
     } else {
         if !options.create || options.read_only {
@@ -296,5 +307,5 @@ pub(crate) fn open_backend(
         })?;
     let store = Store::new(backend, header, options.cache_size.max(16 * ps));
     let shared = Database::new_shared(store, meta, slot, options, location);
-    Ok(Database::from_shared(shared, options.read_only))
+    Ok(Database::from_shared(shared, options))
 }

@@ -1,5 +1,7 @@
 //! How a database is opened: [`Options`] and [`Durability`].
 
+use std::time::Duration;
+
 /// When a commit reaches the disk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
@@ -34,6 +36,14 @@ pub struct Options {
     /// Bytes of page cache (default 64 MiB; at least 16 pages and at most
     /// 1 TiB are used). Resident memory stays near this whatever the file size.
     pub cache_size: usize,
+    /// How long a write waits for the single writer slot while another
+    /// write transaction holds it (default 5 s): `begin_write`, auto-commit
+    /// writes, `sync` and `compact` give `BUSY` after it, so a thread that
+    /// writes through the database while it holds a write transaction gets an
+    /// error instead of waiting for itself. `Duration::ZERO` fails at once;
+    /// `Duration::MAX` waits forever. Each handle keeps the timeout it was
+    /// opened with.
+    pub busy_timeout: Duration,
     /// Page size of a newly created file: a power of two from 4096 to 65536
     /// (default 4096). An existing file keeps the page size it was created with.
     pub page_size: u32,
@@ -45,6 +55,8 @@ pub struct Options {
 
 /// Default page cache size: 64 MiB.
 pub const DEFAULT_CACHE_SIZE: usize = 64 << 20;
+/// Default busy timeout: 5 seconds.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default page size: 4 KiB.
 pub const DEFAULT_PAGE_SIZE: u32 = 4096;
 
@@ -55,6 +67,7 @@ impl Default for Options {
             read_only: false,
             durability: Durability::Immediate,
             cache_size: DEFAULT_CACHE_SIZE,
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
             page_size: DEFAULT_PAGE_SIZE,
             clock: None,
         }
@@ -89,6 +102,12 @@ impl Options {
     /// 1 TiB are used, whatever is asked).
     pub fn cache_size(mut self, bytes: usize) -> Options {
         self.cache_size = bytes;
+        self
+    }
+
+    /// Sets [`Options::busy_timeout`].
+    pub fn busy_timeout(mut self, timeout: Duration) -> Options {
+        self.busy_timeout = timeout;
         self
     }
 

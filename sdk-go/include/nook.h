@@ -221,7 +221,10 @@ int32_t nook_error_close(uint64_t error);
 // waits for the writer slot (0: fail at once with BUSY; NOOK_WAIT_FOREVER).
 //
 // Opening a file already open in this process gives another handle on the
-// same database (sharing its writer slot).
+// same database (sharing its writer slot, page cache and durability): it
+// fails with INVALID_ARGUMENT if it asks for other durability
+// (NOOK_OPEN_RELAXED or not) than the open one; the cache size of the first
+// open applies; read-only and the busy timeout are per handle.
 //
 // Statuses: OK; INVALID_ARGUMENT; NOT_FOUND (no file and no
 // NOOK_OPEN_CREATE); LOCKED; CORRUPTED; INCOMPATIBLE; IO; DISK_FULL; INTERNAL.
