@@ -118,9 +118,7 @@ fn a_second_process_is_refused_with_locked_at_once() {
     if let Some((role, path)) = child_role() {
         if role == "opener" {
             let start = Instant::now();
-            let err = Database::open(&path)
-                .err()
-                .expect("the second process must not open the file");
+            let err = Database::open(&path).expect_err("the second process must not open the file");
             assert_eq!(err.kind(), ErrorKind::Locked);
             assert!(
                 err.message().contains("kill2.nook"),
