@@ -205,20 +205,6 @@ impl AutoOp {
     }
 }
 
-/// Errors that leave a transaction exactly as it was (the operation checked
-/// and refused before changing anything), so the group can go on.
-fn is_clean_refusal(kind: ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::NotFound
-            | ErrorKind::AlreadyExists
-            | ErrorKind::InvalidArgument
-            | ErrorKind::InvalidValue
-            | ErrorKind::KeyTooLarge
-            | ErrorKind::ValueTooLarge
-    )
-}
-
 /// How long sync and compact wait for an open write transaction.
 const MAINTENANCE_WAIT: Duration = Duration::from_secs(5);
 
@@ -469,6 +455,7 @@ impl Database {
             dirty: Default::default(),
             changed: false,
             overflow_written: Vec::new(),
+            poisoned: Default::default(),
         })
     }
 
@@ -509,8 +496,10 @@ impl Database {
         let outcome = self.begin_write().and_then(|mut txn| {
             let mut results = Vec::with_capacity(group.len());
             for w in &group {
+                // A clean refusal left the transaction as it was, so the
+                // group goes on; any other error poisoned it.
                 match w.op.apply(&mut txn) {
-                    Err(e) if !is_clean_refusal(e.kind()) => return Err(e),
+                    Err(e) if !e.kind().is_clean_refusal() => return Err(e),
                     r => results.push(r),
                 }
             }
