@@ -316,9 +316,11 @@ impl Database {
         crate::trie::lookup(&**snap, snap.meta.root, snap.store.hash(key), key, f)
     }
 
-    /// Whether `key` is present.
+    /// Whether `key` is present (without reading its value).
     pub fn contains(&self, key: &[u8]) -> Result<bool> {
-        self.get_with(key, |v| v.is_some())
+        check_key(key)?;
+        let snap = self.shared.current.load();
+        crate::trie::contains(&**snap, snap.meta.root, snap.store.hash(key), key)
     }
 
     /// The number of keys, in O(1).

@@ -106,9 +106,11 @@ impl ReadTxn {
         self.get(key)?.map(|v| typed::from_cbor(&v)).transpose()
     }
 
-    /// Whether `key` is present.
+    /// Whether `key` is present (without reading its value).
     pub fn contains(&self, key: &[u8]) -> Result<bool> {
-        self.get_with(key, |v| v.is_some())
+        check_key(key)?;
+        let hash = self.snap.store.hash(key);
+        trie::contains(&*self.snap, self.snap.meta.root, hash, key)
     }
 
     /// The number of keys in this snapshot, in O(1).
@@ -310,9 +312,12 @@ impl WriteTxn {
         self.get(key)?.map(|v| typed::from_cbor(&v)).transpose()
     }
 
-    /// Whether `key` is present.
+    /// Whether `key` is present (without reading its value).
     pub fn contains(&self, key: &[u8]) -> Result<bool> {
-        self.get_with(key, |v| v.is_some())
+        self.check_not_poisoned()?;
+        check_key(key)?;
+        let found = trie::contains(self, self.root, self.store.hash(key), key);
+        self.poison_on_failure(found)
     }
 
     /// The number of keys, including this transaction's changes, in O(1).
@@ -465,7 +470,7 @@ impl WriteTxn {
         self.check_writable()?;
         let hash = self.store.hash(key);
         if mode != WriteMode::Put {
-            let exists = trie::lookup(self, self.root, hash, key, |v| v.is_some())?;
+            let exists = trie::contains(self, self.root, hash, key)?;
             match (mode, exists) {
                 (WriteMode::Insert, true) => {
                     return Err(Error::new(
@@ -497,7 +502,7 @@ impl WriteTxn {
     fn remove(&mut self, key: &[u8]) -> Result<bool> {
         self.check_writable()?;
         let hash = self.store.hash(key);
-        if !trie::lookup(self, self.root, hash, key, |v| v.is_some())? {
+        if !trie::contains(self, self.root, hash, key)? {
             return Ok(false);
         }
         self.changed = true;
