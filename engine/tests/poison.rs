@@ -9,7 +9,8 @@
 //! transactions (several operations, overflow values, deletes, batches) and
 //! then tries to go on and commit: either every call succeeded, or the
 //! transaction is poisoned, the commit is refused, and the handle and the file
-//! (reopened and checked) hold exactly the state before the transaction.
+//! (reopened and checked) hold exactly the state before the transaction. A
+//! second sweep does the same for auto-commit batches.
 
 mod support;
 
@@ -420,4 +421,59 @@ fn io_error_sweep_inside_transactions() {
         runs += n;
     }
     assert!(runs > 250, "only {runs} runs");
+}
+
+/// An auto-commit batch is all or none too: with an I/O error at I/O `n`,
+/// for every n, it either succeeds or leaves the state before it (or, when
+/// the commit itself failed after its meta page was written, the state after
+/// it on disk).
+#[test]
+fn io_error_sweep_of_auto_commit_batches() {
+    for seed in 400..404 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let before: Model = (0..rng.random_range(100..300))
+            .map(|_| (random_key(&mut rng), random_value(&mut rng)))
+            .collect();
+        let mut batch = WriteBatch::new();
+        let mut after = before.clone();
+        for _ in 0..rng.random_range(5..30) {
+            let k = random_key(&mut rng);
+            if rng.random_bool(0.3) {
+                batch.delete(&k);
+                after.remove(&k);
+            } else {
+                let v = random_value(&mut rng);
+                batch.put(&k, &v);
+                after.insert(k, v);
+            }
+        }
+        for n in 1.. {
+            let (disk, db) = database_with(&before);
+            disk.arm(Some((n, Fault::Transient)), true);
+            let result = db.write_batch(&batch);
+            let fired = disk.faults_fired() > 0;
+            disk.arm(None, false);
+            let ctx = format!("seed {seed}, I/O error at I/O {n}");
+            let allowed: Vec<&Model> = match result {
+                Ok(()) => {
+                    assert!(!fired, "{ctx}: a fault fired, the batch succeeded");
+                    vec![&after]
+                }
+                Err(e) => {
+                    assert!(fired, "{ctx}: failed without a fault: {e}");
+                    let seen = contents(&db);
+                    assert_same(&seen, &before, &format!("{ctx}: the handle"));
+                    vec![&before, &after]
+                }
+            };
+            drop(db);
+            let on_disk = reopened(&disk, &ctx);
+            if !allowed.contains(&&on_disk) {
+                assert_same(&on_disk, allowed[0], &format!("{ctx}: the file"));
+            }
+            if !fired {
+                break;
+            }
+        }
+    }
 }
