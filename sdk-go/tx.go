@@ -15,6 +15,16 @@ import (
 // its operations are meant to be issued one after another; values returned by
 // it are copies that stay valid after the transaction ends.
 //
+// A failed operation poisons a write transaction, unless the error is a clean
+// refusal, checked before anything changed: ErrNotFound, ErrAlreadyExists,
+// ErrInvalidArgument, ErrInvalidValue, ErrKeyTooLarge, ErrValueTooLarge (and
+// errors the SDK raises before calling the library). Any other error (ErrIO,
+// ErrCorrupted, ErrDiskFull, ...) may have left the operation half-applied,
+// so every later call on the Tx, reads included, and Commit return an error
+// of the same kind, and nothing of the transaction can be committed: roll it
+// back (Write does, when its function returns the error). The database keeps
+// the state before the transaction.
+//
 // Prefer View and Write, which end the transaction for you. A Tx from Begin
 // must be ended with Commit or Rollback; one that becomes unreachable first
 // is rolled back by a finalizer, but until then a write transaction blocks

@@ -312,6 +312,9 @@ int32_t nook_contains(uint64_t target, const uint8_t *key, size_t key_len, uint3
 int32_t nook_count(uint64_t target, uint64_t *count, uint64_t *error);
 
 // Sets `key` to `value` (one CBOR data item), whether or not it exists.
+// In a write transaction a failure other than a clean refusal (NOT_FOUND,
+// ALREADY_EXISTS, INVALID_*, *_TOO_LARGE) poisons it: every later call on it
+// returns that status (spec/abi.md, section 5.5).
 //
 // Statuses: OK; INVALID_ARGUMENT (empty key, NULL with a length);
 // KEY_TOO_LARGE; VALUE_TOO_LARGE; INVALID_VALUE; READ_ONLY; BUSY;
@@ -329,7 +332,8 @@ int32_t nook_insert(uint64_t target, const uint8_t *key, size_t key_len, const u
 int32_t nook_update(uint64_t target, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len, uint64_t *error);
 
 // Deletes `key`; writes 1 to `*existed` when it was present, else 0
-// (`existed` may be NULL). Deleting an absent key is OK.
+// (`existed` may be NULL). Deleting an absent key is OK. In a write
+// transaction a failure poisons it, as for `nook_put`.
 //
 // Statuses: OK; INVALID_ARGUMENT; KEY_TOO_LARGE; READ_ONLY; BUSY;
 // INVALID_HANDLE; CLOSED; IO; DISK_FULL; CORRUPTED; INTERNAL.
@@ -339,6 +343,9 @@ int32_t nook_delete(uint64_t target, const uint8_t *key, size_t key_len, uint32_
 // none. Each record is `u8 op, u32 key_len, u32 value_len` (little-endian,
 // NOOK_BATCH_HEADER_LEN bytes), then the key, then the value; op is
 // NOOK_BATCH_PUT or NOOK_BATCH_DELETE (value_len 0). Records apply in order.
+// Malformed records and bad keys or values refuse the whole batch first; in
+// a write transaction a failure while applying the records poisons it, so
+// that none of them can be committed (spec/abi.md, section 5.5).
 //
 // Statuses: OK; INVALID_ARGUMENT (malformed records: the message gives the
 // record's index and byte offset; an empty key); KEY_TOO_LARGE;
@@ -365,10 +372,11 @@ int32_t nook_begin_write(uint64_t db, uint64_t *txn, uint64_t *error);
 // Commits the transaction `txn` and releases its handle and its cursors'
 // handles, whatever the outcome (except INVALID_HANDLE: nothing happened).
 // On any failure nothing of the transaction was committed. Committing a read
-// transaction just ends it.
+// transaction just ends it. A write transaction poisoned by an earlier
+// failure is refused with that failure's status (spec/abi.md, section 5.5).
 //
 // Statuses: OK; INVALID_HANDLE; CLOSED (a concurrent call ended it first);
-// IO; DISK_FULL; INTERNAL.
+// IO; DISK_FULL; CORRUPTED (poisoned); INTERNAL.
 int32_t nook_txn_commit(uint64_t txn, uint64_t *error);
 
 // Rolls back (write) or ends (read) the transaction `txn`, and releases its

@@ -265,6 +265,9 @@ unsafe fn store_value(
 }
 
 /// Sets `key` to `value` (one CBOR data item), whether or not it exists.
+/// In a write transaction a failure other than a clean refusal (NOT_FOUND,
+/// ALREADY_EXISTS, INVALID_*, *_TOO_LARGE) poisons it: every later call on it
+/// returns that status (spec/abi.md, section 5.5).
 ///
 /// Statuses: OK; INVALID_ARGUMENT (empty key, NULL with a length);
 /// KEY_TOO_LARGE; VALUE_TOO_LARGE; INVALID_VALUE; READ_ONLY; BUSY;
@@ -318,7 +321,8 @@ pub unsafe extern "C" fn nook_update(
 }
 
 /// Deletes `key`; writes 1 to `*existed` when it was present, else 0
-/// (`existed` may be NULL). Deleting an absent key is OK.
+/// (`existed` may be NULL). Deleting an absent key is OK. In a write
+/// transaction a failure poisons it, as for `nook_put`.
 ///
 /// Statuses: OK; INVALID_ARGUMENT; KEY_TOO_LARGE; READ_ONLY; BUSY;
 /// INVALID_HANDLE; CLOSED; IO; DISK_FULL; CORRUPTED; INTERNAL.
@@ -345,6 +349,9 @@ pub unsafe extern "C" fn nook_delete(
 /// none. Each record is `u8 op, u32 key_len, u32 value_len` (little-endian,
 /// NOOK_BATCH_HEADER_LEN bytes), then the key, then the value; op is
 /// NOOK_BATCH_PUT or NOOK_BATCH_DELETE (value_len 0). Records apply in order.
+/// Malformed records and bad keys or values refuse the whole batch first; in
+/// a write transaction a failure while applying the records poisons it, so
+/// that none of them can be committed (spec/abi.md, section 5.5).
 ///
 /// Statuses: OK; INVALID_ARGUMENT (malformed records: the message gives the
 /// record's index and byte offset; an empty key); KEY_TOO_LARGE;

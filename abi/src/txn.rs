@@ -51,10 +51,11 @@ pub unsafe extern "C" fn nook_begin_write(db: u64, txn: *mut u64, error: *mut u6
 /// Commits the transaction `txn` and releases its handle and its cursors'
 /// handles, whatever the outcome (except INVALID_HANDLE: nothing happened).
 /// On any failure nothing of the transaction was committed. Committing a read
-/// transaction just ends it.
+/// transaction just ends it. A write transaction poisoned by an earlier
+/// failure is refused with that failure's status (spec/abi.md, section 5.5).
 ///
 /// Statuses: OK; INVALID_HANDLE; CLOSED (a concurrent call ended it first);
-/// IO; DISK_FULL; INTERNAL.
+/// IO; DISK_FULL; CORRUPTED (poisoned); INTERNAL.
 #[no_mangle]
 pub unsafe extern "C" fn nook_txn_commit(txn: u64, error: *mut u64) -> i32 {
     call("nook_txn_commit", error, || {

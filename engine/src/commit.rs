@@ -32,8 +32,11 @@ pub(crate) const RELAXED_SYNC_INTERVAL: Duration = Duration::from_secs(1);
 impl WriteTxn {
     /// Makes every change of this transaction visible and (by default) durable.
     /// On error nothing of it is visible, and the database still holds the
-    /// state before it.
+    /// state before it. A poisoned transaction (see [`WriteTxn`]) is refused
+    /// with the error that poisoned it.
     pub fn commit(mut self) -> Result<()> {
+        // A poisoned transaction may be half-applied: never commit it.
+        self.check_not_poisoned()?;
         if !self.changed {
             return Ok(());
         }

@@ -262,20 +262,6 @@ impl AutoOp {
     }
 }
 
-/// Errors that leave a transaction exactly as it was (the operation checked
-/// and refused before changing anything), so the group can go on.
-fn is_clean_refusal(kind: ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::NotFound
-            | ErrorKind::AlreadyExists
-            | ErrorKind::InvalidArgument
-            | ErrorKind::InvalidValue
-            | ErrorKind::KeyTooLarge
-            | ErrorKind::ValueTooLarge
-    )
-}
-
 /// Payload a group-commit leader takes at most (after the first write).
 const GROUP_LIMIT: usize = 4 << 20;
 
@@ -399,9 +385,11 @@ impl Database {
         crate::trie::lookup(&**snap, snap.meta.root, snap.store.hash(key), key, f)
     }
 
-    /// Whether `key` is present.
+    /// Whether `key` is present (without reading its value).
     pub fn contains(&self, key: &[u8]) -> Result<bool> {
-        self.get_with(key, |v| v.is_some())
+        check_key(key)?;
+        let snap = self.shared.current.load();
+        crate::trie::contains(&**snap, snap.meta.root, snap.store.hash(key), key)
     }
 
     /// The number of keys, in O(1).
@@ -537,6 +525,7 @@ impl Database {
             dirty: Default::default(),
             changed: false,
             overflow_written: Vec::new(),
+            poisoned: Default::default(),
         })
     }
 
@@ -577,8 +566,10 @@ impl Database {
         let outcome = self.begin_write().and_then(|mut txn| {
             let mut results = Vec::with_capacity(group.len());
             for w in &group {
+                // A clean refusal left the transaction as it was, so the
+                // group goes on; any other error poisoned it.
                 match w.op.apply(&mut txn) {
-                    Err(e) if !is_clean_refusal(e.kind()) => return Err(e),
+                    Err(e) if !e.kind().is_clean_refusal() => return Err(e),
                     r => results.push(r),
                 }
             }

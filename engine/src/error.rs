@@ -88,6 +88,23 @@ impl ErrorKind {
         }
     }
 
+    /// Whether an error of this kind is a clean refusal: the operation checked
+    /// its arguments or the key's presence and refused before changing
+    /// anything (`NOT_FOUND`, `ALREADY_EXISTS`, `INVALID_ARGUMENT`,
+    /// `INVALID_VALUE`, `KEY_TOO_LARGE`, `VALUE_TOO_LARGE`). Any other error
+    /// inside a [`crate::WriteTxn`] poisons it: see there.
+    pub fn is_clean_refusal(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::NotFound
+                | ErrorKind::AlreadyExists
+                | ErrorKind::InvalidArgument
+                | ErrorKind::InvalidValue
+                | ErrorKind::KeyTooLarge
+                | ErrorKind::ValueTooLarge
+        )
+    }
+
     /// The kind for a stable code, if it is one of the engine's.
     pub fn from_code(code: i32) -> Option<ErrorKind> {
         ErrorKind::ALL.into_iter().find(|k| k.code() == code)

@@ -276,6 +276,37 @@ pub(crate) fn lookup<S: NodeSource + ?Sized, R>(
     key: &[u8],
     f: impl FnOnce(Option<&[u8]>) -> R,
 ) -> Result<R> {
+    lookup_entry(src, root, hash, key, |entry| match entry {
+        Some(e) => {
+            let value = entry_value(src, e)?;
+            Ok(f(Some(&value)))
+        }
+        None => Ok(f(None)),
+    })
+}
+
+/// Whether `key` is present, learnt from its leaf entry alone: a value in an
+/// overflow record is never read (a key kept there is, to compare it), so
+/// the cost does not grow with the value.
+pub(crate) fn contains<S: NodeSource + ?Sized>(
+    src: &S,
+    root: PageId,
+    hash: u64,
+    key: &[u8],
+) -> Result<bool> {
+    lookup_entry(src, root, hash, key, |entry| Ok(entry.is_some()))
+}
+
+/// Walks from `root` to the leaf of `hash` and hands the entry of `key` (or
+/// `None`) to `f`: the walk shared by value lookups and presence checks.
+#[inline]
+fn lookup_entry<S: NodeSource + ?Sized, R>(
+    src: &S,
+    root: PageId,
+    hash: u64,
+    key: &[u8],
+    f: impl FnOnce(Option<&EntryView<'_>>) -> Result<R>,
+) -> Result<R> {
     let guard = crossbeam_epoch::pin();
     let mut id = root;
     let mut parent_level = None;
@@ -292,11 +323,8 @@ pub(crate) fn lookup<S: NodeSource + ?Sized, R>(
             }
             IndexNode::Leaf(leaf) => {
                 return match find_in_leaf(src, leaf, hash, key)? {
-                    Ok(i) => {
-                        let value = entry_value(src, &leaf.entry(i))?;
-                        Ok(f(Some(&value)))
-                    }
-                    Err(_) => Ok(f(None)),
+                    Ok(i) => f(Some(&leaf.entry(i))),
+                    Err(_) => f(None),
                 };
             }
         }

@@ -17,7 +17,7 @@ use hashbrown::HashMap;
 use parking_lot::{ArcMutexGuard, RawMutex};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A committed state of the database, pinned while anyone holds it: the pages
 /// it reaches are not reused until the last holder lets go.
@@ -106,9 +106,11 @@ impl ReadTxn {
         self.get(key)?.map(|v| typed::from_cbor(&v)).transpose()
     }
 
-    /// Whether `key` is present.
+    /// Whether `key` is present (without reading its value).
     pub fn contains(&self, key: &[u8]) -> Result<bool> {
-        self.get_with(key, |v| v.is_some())
+        check_key(key)?;
+        let hash = self.snap.store.hash(key);
+        trie::contains(&*self.snap, self.snap.meta.root, hash, key)
     }
 
     /// The number of keys in this snapshot, in O(1).
@@ -230,6 +232,29 @@ pub(crate) enum WriteMode {
 /// The single write transaction. Its changes are visible only to itself until
 /// [`WriteTxn::commit`]; dropping it without committing rolls it back.
 /// `Send`: it may move between threads (it is not tied to the one that began it).
+///
+/// # Poisoning
+///
+/// An operation that fails with a *clean refusal* ([`ErrorKind::is_clean_refusal`]:
+/// `NOT_FOUND`, `ALREADY_EXISTS`, `INVALID_ARGUMENT`, `INVALID_VALUE`,
+/// `KEY_TOO_LARGE`, `VALUE_TOO_LARGE`) checked before changing anything: the
+/// transaction goes on as if it had not been called. Any other failure (an
+/// I/O error, a damaged page, a full disk…) may have left part of the
+/// operation applied (a leaf entry removed but its pages not freed, half of a
+/// batch), so it *poisons* the transaction: every later call on it, reads
+/// included, and [`WriteTxn::commit`] return an error of the original kind
+/// saying so, and only a rollback (or drop) remains. The database keeps the
+/// state before the transaction, and the next transaction starts clean.
+///
+/// ```
+/// # use nook::{Database, ErrorKind};
+/// let db = Database::memory();
+/// let mut txn = db.begin_write().unwrap();
+/// txn.put(b"a", &[0x01]).unwrap();
+/// // A clean refusal: the transaction goes on.
+/// assert_eq!(txn.insert(b"a", &[0x02]).unwrap_err().kind(), ErrorKind::AlreadyExists);
+/// txn.commit().unwrap();
+/// ```
 pub struct WriteTxn {
     pub(crate) state: ArcMutexGuard<RawMutex, WriterState>,
     pub(crate) store: Arc<Store>,
@@ -241,6 +266,9 @@ pub struct WriteTxn {
     pub(crate) changed: bool,
     /// Overflow pages this transaction wrote, with their checksums.
     pub(crate) overflow_written: Vec<(PageId, u64)>,
+    /// The first failure that may have left this transaction half-applied
+    /// (set once, from `&self` methods too).
+    pub(crate) poisoned: OnceLock<Error>,
     /// Last, so that it drops after the writer lock above: if this is the
     /// last handle, closing the database takes that lock.
     pub(crate) shared: Arc<Shared>,
@@ -273,8 +301,10 @@ impl WriteTxn {
 
     /// Hands the value of `key` (or `None`) to `f` without copying it out.
     pub fn get_with<R>(&self, key: &[u8], f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R> {
+        self.check_not_poisoned()?;
         check_key(key)?;
-        trie::lookup(self, self.root, self.store.hash(key), key, f)
+        let found = trie::lookup(self, self.root, self.store.hash(key), key, f);
+        self.poison_on_failure(found)
     }
 
     /// The value of `key` decoded from CBOR into a `T`.
@@ -282,9 +312,12 @@ impl WriteTxn {
         self.get(key)?.map(|v| typed::from_cbor(&v)).transpose()
     }
 
-    /// Whether `key` is present.
+    /// Whether `key` is present (without reading its value).
     pub fn contains(&self, key: &[u8]) -> Result<bool> {
-        self.get_with(key, |v| v.is_some())
+        self.check_not_poisoned()?;
+        check_key(key)?;
+        let found = trie::contains(self, self.root, self.store.hash(key), key);
+        self.poison_on_failure(found)
     }
 
     /// The number of keys, including this transaction's changes, in O(1).
@@ -305,14 +338,15 @@ impl WriteTxn {
         max_pairs: usize,
         out: &mut Vec<(Vec<u8>, Vec<u8>)>,
     ) -> Result<()> {
-        let mut batch = PairBatch::new(out, max_pairs);
-        scan::scan(self, self.root, cursor, &mut batch)
+        self.scan_into(cursor, &mut PairBatch::new(out, max_pairs))
     }
 
     /// Hands the pairs after `cursor`, as this transaction sees them, to
     /// `sink` without copying them (see [`ReadTxn::scan_into`]).
     pub fn scan_into(&self, cursor: &mut Cursor, sink: &mut dyn ScanSink) -> Result<()> {
-        scan::scan(self, self.root, cursor, sink)
+        self.check_not_poisoned()?;
+        let scanned = scan::scan(self, self.root, cursor, sink);
+        self.poison_on_failure(scanned)
     }
 
     /// Every pair as this transaction sees it, in unspecified order.
@@ -350,38 +384,28 @@ impl WriteTxn {
 
     /// Removes `key`; returns whether it was present.
     pub fn delete(&mut self, key: &[u8]) -> Result<bool> {
+        self.check_not_poisoned()?;
         check_key(key)?;
-        self.check_writable()?;
-        let hash = self.store.hash(key);
-        if !trie::lookup(self, self.root, hash, key, |v| v.is_some())? {
-            return Ok(false);
-        }
-        let (path, leaf_id) = self.cow_path(hash)?;
-        let Some(Node::Leaf(leaf)) = self.dirty.get(&leaf_id) else {
-            return Err(Error::internal("cow_path did not end at a leaf"));
-        };
-        let index = trie::find_in_leaf(self, LeafRef::Node(leaf), hash, key)?
-            .map_err(|_| Error::internal("a key found by lookup is missing from its leaf"))?;
-        let Some(Node::Leaf(leaf)) = self.dirty.get_mut(&leaf_id) else {
-            unreachable!()
-        };
-        let old = leaf.remove(index);
-        self.free_entry(&old)?;
-        self.key_count -= 1;
-        self.changed = true;
-        self.merge_after_delete(&path, leaf_id)?;
-        Ok(true)
+        let removed = self.remove(key);
+        self.poison_on_failure(removed)
     }
 
-    /// Applies every write of `batch`, in order; on any error none of them.
+    /// Applies every write of `batch`, in order. A batch with a bad key or
+    /// value is refused whole before anything is applied; a failure while
+    /// applying it poisons the transaction (see [`WriteTxn`]), so that none
+    /// of the batch can be committed.
     pub fn write_batch(&mut self, batch: &WriteBatch) -> Result<()> {
+        self.check_not_poisoned()?;
         batch.validate()?;
         for op in batch.ops() {
-            match op {
-                (k, Some(v)) => self.put(k, v)?,
-                (k, None) => {
-                    self.delete(k)?;
-                }
+            let applied = match op {
+                (k, Some(v)) => self.apply_write(k, v, WriteMode::Put),
+                (k, None) => self.remove(k).map(drop),
+            };
+            if let Err(e) = applied {
+                // Earlier items are applied: even a refusal here is half a batch.
+                let _ = self.poisoned.set(e.clone());
+                return Err(e);
             }
         }
         Ok(())
@@ -395,6 +419,32 @@ impl WriteTxn {
     /// Discards every change.
     pub fn rollback(self) {}
 
+    /// The error for any call on a poisoned transaction: the kind of the
+    /// failure that poisoned it.
+    pub(crate) fn check_not_poisoned(&self) -> Result<()> {
+        match self.poisoned.get() {
+            Some(e) => Err(Error::new(
+                e.kind(),
+                format!(
+                    "this write transaction failed earlier ({}) and must be rolled back; nothing of it can be committed",
+                    e.message()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Poisons the transaction if `result` is a failure other than a clean
+    /// refusal, which may have left part of an operation applied.
+    fn poison_on_failure<R>(&self, result: Result<R>) -> Result<R> {
+        if let Err(e) = &result {
+            if !e.kind().is_clean_refusal() {
+                let _ = self.poisoned.set(e.clone());
+            }
+        }
+        result
+    }
+
     fn check_writable(&self) -> Result<()> {
         match &self.state.poisoned {
             Some(e) => Err(Error::new(
@@ -406,14 +456,21 @@ impl WriteTxn {
     }
 
     fn write(&mut self, key: &[u8], value: &[u8], mode: WriteMode) -> Result<()> {
+        self.check_not_poisoned()?;
         check_key(key)?;
         check_value(value)?;
+        let written = self.apply_write(key, value, mode);
+        self.poison_on_failure(written)
+    }
+
+    /// Puts a checked pair in the trie. Insert and update refuse before they
+    /// change anything (not even a copied page); a later failure may leave
+    /// the change half-applied.
+    fn apply_write(&mut self, key: &[u8], value: &[u8], mode: WriteMode) -> Result<()> {
         self.check_writable()?;
         let hash = self.store.hash(key);
-        // Insert and update look first, so that a refusal changes nothing
-        // (not even a copied page); put goes straight to the leaf.
         if mode != WriteMode::Put {
-            let exists = trie::lookup(self, self.root, hash, key, |v| v.is_some())?;
+            let exists = trie::contains(self, self.root, hash, key)?;
             match (mode, exists) {
                 (WriteMode::Insert, true) => {
                     return Err(Error::new(
@@ -431,11 +488,38 @@ impl WriteTxn {
             }
         }
         let entry = self.make_entry(hash, key, value)?;
+        // From here on the trie changes: mark the transaction changed first,
+        // so that nothing half-applied can pass for an empty transaction.
+        self.changed = true;
         if !self.set_entry(hash, key, entry)? {
             self.key_count += 1;
         }
-        self.changed = true;
         Ok(())
+    }
+
+    /// Removes a checked key: looks first (an absent key changes nothing),
+    /// then removes its entry, frees its overflow record and merges leaves.
+    fn remove(&mut self, key: &[u8]) -> Result<bool> {
+        self.check_writable()?;
+        let hash = self.store.hash(key);
+        if !trie::contains(self, self.root, hash, key)? {
+            return Ok(false);
+        }
+        self.changed = true;
+        let (path, leaf_id) = self.cow_path(hash)?;
+        let Some(Node::Leaf(leaf)) = self.dirty.get(&leaf_id) else {
+            return Err(Error::internal("cow_path did not end at a leaf"));
+        };
+        let index = trie::find_in_leaf(self, LeafRef::Node(leaf), hash, key)?
+            .map_err(|_| Error::internal("a key found by lookup is missing from its leaf"))?;
+        let Some(Node::Leaf(leaf)) = self.dirty.get_mut(&leaf_id) else {
+            unreachable!()
+        };
+        let old = leaf.remove(index);
+        self.key_count -= 1;
+        self.free_entry(&old)?;
+        self.merge_after_delete(&path, leaf_id)?;
+        Ok(true)
     }
 }
 

@@ -1,10 +1,22 @@
 //! Model-based property test: random sequences of every operation, explicit
 //! transactions (committed and rolled back), snapshots, scans and reopenings,
-//! on files and in memory, checked step by step against a `BTreeMap`.
+//! on files, in memory and on a simulated disk, in both durability modes,
+//! checked step by step against a `BTreeMap`.
+//!
+//! On the simulated disk, transactions also meet I/O errors (the n-th I/O,
+//! reads included, fails once): the failed operation poisons the transaction,
+//! which must then refuse the commit (error-then-commit) or every later call
+//! (error-then-continue) with the original error, leave the database at the
+//! state before it, and let the next transaction work. A reopening there
+//! starts from what the disk has synced, so a clean close must have made the
+//! last commit durable (relaxed mode included).
 
-use nook::{Database, ErrorKind, Options, WriteBatch};
+mod support;
+
+use nook::{Database, Durability, ErrorKind, Options, WriteBatch};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
+use support::{Fault, SimDisk};
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
@@ -68,6 +80,14 @@ enum Action {
     Scan(Vec<u8>, usize),
     SnapshotIsolation(Op),
     Reopen,
+    /// A transaction whose I/O number `at` fails (on the simulated disk;
+    /// elsewhere a committed transaction): after the failure, either commit
+    /// at once or go on with the remaining operations first.
+    Faulty {
+        ops: Vec<Op>,
+        at: u64,
+        go_on: bool,
+    },
 }
 
 fn key() -> impl Strategy<Value = Vec<u8>> {
@@ -110,6 +130,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (proptest::collection::vec(any::<u8>(), 0..2), 1usize..3000).prop_map(|(p, budget)| Action::Scan(if p.is_empty() { vec![] } else { b"k1".to_vec() }, budget)),
         1 => op().prop_map(Action::SnapshotIsolation),
         1 => Just(Action::Reopen),
+        2 => (proptest::collection::vec(op(), 1..20), 1u64..12, any::<bool>())
+            .prop_map(|(ops, at, go_on)| Action::Faulty { ops, at, go_on }),
     ]
 }
 
@@ -187,18 +209,144 @@ fn all(db: &Database) -> Model {
     db.iter().unwrap().map(|r| r.unwrap()).collect()
 }
 
-fn run(actions: Vec<Action>, in_file: bool) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.nook");
-    let options = Options::new().cache_size(256 << 10);
-    let open = || {
-        if in_file {
-            Database::open_with(&path, &options).unwrap()
-        } else {
-            Database::memory_with(&options).unwrap()
+/// Where the database lives.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Place {
+    File,
+    Memory,
+    /// A simulated disk that can fail the n-th I/O.
+    SimDisk,
+}
+
+/// Opens and reopens the database of one run.
+struct Opener {
+    place: Place,
+    options: Options,
+    dir: tempfile::TempDir,
+    disk: SimDisk,
+}
+
+impl Opener {
+    fn open(&self) -> Database {
+        match self.place {
+            Place::File => Database::open_with(self.dir.path().join("model.nook"), &self.options),
+            Place::Memory => Database::memory_with(&self.options),
+            Place::SimDisk => Database::open_backend(self.disk.backend(), &self.options),
         }
+        .unwrap()
+    }
+
+    /// Closes `db` and opens the database again; on the simulated disk, from
+    /// what it has synced only (as after a power cut following the close).
+    fn reopen(&mut self, db: Database) -> Database {
+        match self.place {
+            Place::File => {
+                drop(db);
+                self.open()
+            }
+            Place::Memory => db,
+            Place::SimDisk => {
+                drop(db);
+                self.disk = SimDisk::from_image(self.disk.durable_image());
+                self.open()
+            }
+        }
+    }
+}
+
+/// Runs a transaction of `ops`, then commits or rolls it back. Returns the
+/// state the database must hold afterwards.
+fn transaction(db: &Database, model: Model, ops: &[Op], commit: bool) -> Model {
+    let mut txn = db.begin_write().unwrap();
+    let mut next = model.clone();
+    for op in ops {
+        let mut trial = next.clone();
+        let want = expect(&mut trial, op);
+        assert_eq!(on_txn(&mut txn, op), want, "in txn: {op:?}");
+        if want.is_ok() {
+            next = trial;
+        }
+        assert_eq!(txn.len(), next.len() as u64);
+    }
+    let seen: Model = txn.iter().map(|r| r.unwrap()).collect();
+    assert_eq!(seen, next, "a write transaction must see its own writes");
+    if commit {
+        txn.commit().unwrap();
+        next
+    } else {
+        txn.rollback();
+        model
+    }
+}
+
+/// Runs a transaction of `ops` whose I/O number `at` fails. Returns the
+/// state the database must hold afterwards.
+fn faulty_transaction(
+    db: &Database,
+    disk: &SimDisk,
+    model: &Model,
+    ops: &[Op],
+    at: u64,
+    go_on: bool,
+) -> Model {
+    let mut txn = db.begin_write().unwrap();
+    disk.arm(Some((at, Fault::Transient)), true);
+    let mut next = model.clone();
+    let mut ops = ops.iter();
+    let mut failure = None;
+    for op in ops.by_ref() {
+        let fired_before = disk.faults_fired();
+        let got = on_txn(&mut txn, op);
+        if disk.faults_fired() > fired_before {
+            let kind = got.expect_err(&format!("{op:?}: a fault fired, the call succeeded"));
+            assert_eq!(kind, ErrorKind::Io, "{op:?}");
+            failure = Some(kind);
+            break;
+        }
+        let mut trial = next.clone();
+        let want = expect(&mut trial, op);
+        assert_eq!(got, want, "in a faulty txn: {op:?}");
+        if want.is_ok() {
+            next = trial;
+        }
+    }
+    // Faults are for the operations: the commit's own failures are swept in
+    // crash.rs and poison.rs.
+    disk.arm(None, false);
+    let Some(kind) = failure else {
+        txn.commit().unwrap();
+        return next;
     };
-    let mut db = open();
+    if go_on {
+        // Error-then-continue: everything after the failure repeats it.
+        for op in ops {
+            assert_eq!(on_txn(&mut txn, op), Err(kind), "after the failure: {op:?}");
+        }
+        assert_eq!(txn.get(b"k1").map_err(|e| e.kind()), Err(kind));
+        assert_eq!(txn.iter().next().unwrap().map_err(|e| e.kind()), Err(kind));
+        txn.rollback();
+    } else {
+        // Error-then-commit: the commit is refused.
+        assert_eq!(txn.commit().map_err(|e| e.kind()), Err(kind));
+    }
+    model.clone()
+}
+
+fn run(actions: Vec<Action>, place: Place, durability: Durability) {
+    let mut opener = Opener {
+        place,
+        options: Options::new()
+            // On the simulated disk, a small cache lets reads fail too.
+            .cache_size(if place == Place::SimDisk {
+                64 << 10
+            } else {
+                256 << 10
+            })
+            .durability(durability),
+        dir: tempfile::tempdir().unwrap(),
+        disk: SimDisk::new(),
+    };
+    let mut db = opener.open();
     let mut model = Model::new();
     for action in actions {
         match action {
@@ -210,27 +358,7 @@ fn run(actions: Vec<Action>, in_file: bool) {
                     model = next;
                 }
             }
-            Action::Txn(ops, commit) => {
-                let mut txn = db.begin_write().unwrap();
-                let mut next = model.clone();
-                for op in &ops {
-                    let mut trial = next.clone();
-                    let want = expect(&mut trial, op);
-                    assert_eq!(on_txn(&mut txn, op), want, "in txn: {op:?}");
-                    if want.is_ok() {
-                        next = trial;
-                    }
-                    assert_eq!(txn.len(), next.len() as u64);
-                }
-                let seen: Model = txn.iter().map(|r| r.unwrap()).collect();
-                assert_eq!(seen, next, "a write transaction must see its own writes");
-                if commit {
-                    txn.commit().unwrap();
-                    model = next;
-                } else {
-                    txn.rollback();
-                }
-            }
+            Action::Txn(ops, commit) => model = transaction(&db, model, &ops, commit),
             Action::Scan(prefix, budget) => {
                 let got: Model = db
                     .scan_prefix(&prefix)
@@ -259,10 +387,21 @@ fn run(actions: Vec<Action>, in_file: bool) {
                 drop(snap);
             }
             Action::Reopen => {
-                if in_file {
-                    drop(db);
-                    db = open();
-                }
+                db = opener.reopen(db);
+                // A clean close keeps the last commit, in every mode.
+                assert!(all(&db) == model, "after a reopen: not the last commit");
+            }
+            Action::Faulty { ops, at, go_on } => {
+                model = if place == Place::SimDisk {
+                    let after = faulty_transaction(&db, &opener.disk, &model, &ops, at, go_on);
+                    assert!(
+                        all(&db) == after,
+                        "after a faulty transaction: another state"
+                    );
+                    after
+                } else {
+                    transaction(&db, model, &ops, true)
+                };
             }
         }
         assert_eq!(db.len(), model.len() as u64);
@@ -277,11 +416,26 @@ proptest! {
 
     #[test]
     fn file_database_matches_model(actions in proptest::collection::vec(action(), 1..60)) {
-        run(actions, true);
+        run(actions, Place::File, Durability::Immediate);
+    }
+
+    #[test]
+    fn relaxed_file_database_matches_model(actions in proptest::collection::vec(action(), 1..60)) {
+        run(actions, Place::File, Durability::Relaxed);
     }
 
     #[test]
     fn memory_database_matches_model(actions in proptest::collection::vec(action(), 1..60)) {
-        run(actions, false);
+        run(actions, Place::Memory, Durability::Immediate);
+    }
+
+    #[test]
+    fn failing_disk_matches_model(actions in proptest::collection::vec(action(), 1..60)) {
+        run(actions, Place::SimDisk, Durability::Immediate);
+    }
+
+    #[test]
+    fn relaxed_failing_disk_matches_model(actions in proptest::collection::vec(action(), 1..60)) {
+        run(actions, Place::SimDisk, Durability::Relaxed);
     }
 }

@@ -98,6 +98,11 @@ impl SimDisk {
         self.state.lock().live.clone()
     }
 
+    /// What survives a power cut now: the image as of the last sync.
+    pub fn durable_image(&self) -> Vec<u8> {
+        self.state.lock().durable.clone()
+    }
+
     /// The images a power cut now could leave, per crash model:
     /// only synced data; synced data plus a random subset of unsynced writes;
     /// and that subset with some writes torn at 512-byte sectors.

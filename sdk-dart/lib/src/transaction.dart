@@ -93,6 +93,17 @@ final class ReadTxn extends NookTxn {
 
 /// The write transaction: its writes are visible only inside it until
 /// [commit], and [rollback] discards them. One at a time per database.
+///
+/// A failed operation poisons the transaction, unless its exception is a
+/// clean refusal, checked before anything changed ([NotFoundException],
+/// [AlreadyExistsException], [InvalidArgumentException],
+/// [InvalidValueException], [KeyTooLargeException],
+/// [ValueTooLargeException]). After any other exception ([IoException],
+/// [CorruptedException], [DiskFullException], ...) the operation may be
+/// half-applied, so every later call on the transaction, reads included, and
+/// [commit] throw an exception of the same kind, and only [rollback] is left
+/// ([Nook.write] rolls back when its callback throws). The database keeps the
+/// state before the transaction.
 final class WriteTxn extends NookTxn {
   WriteTxn._(Nook db, int handle) : super._(db, handle);
 
@@ -126,11 +137,13 @@ final class WriteTxn extends NookTxn {
   /// Deletes [key]; returns whether it existed.
   bool delete(Object key) => _db._calls.delete(_h, _keyBytes(key));
 
-  /// Applies [batch] inside this transaction (all of it or none).
+  /// Applies [batch] inside this transaction (all of it or none: a failure
+  /// while applying it poisons the transaction, see [WriteTxn]).
   void apply(NookBatch batch) => _db._calls.writeBatch(_h, batch._bytes());
 
   /// Commits. On any exception nothing of the transaction was committed; the
-  /// transaction is finished either way.
+  /// transaction is finished either way. A poisoned transaction (see
+  /// [WriteTxn]) throws the exception that poisoned it.
   void commit() {
     final h = _take();
     _release();
