@@ -203,8 +203,9 @@ pub unsafe extern "C" fn nook_error_message(
             if message.len() > cap {
                 return Err(Failure::quiet(codes::NOOK_BUFFER_TOO_SMALL));
             }
-            // SAFETY: buf holds cap >= message.len() writable bytes (caller contract).
-            std::ptr::copy_nonoverlapping(message.as_ptr(), buf, message.len());
+            // SAFETY: buf holds cap >= message.len() writable bytes (caller
+            // contract), or the message is empty and buf may be NULL.
+            crate::args::copy_out(message.as_bytes(), buf);
             Ok(())
         })?
     })
