@@ -147,6 +147,8 @@ pub(crate) enum Object {
     Error {
         code: i32,
         message: Box<str>,
+        /// The operating system's error code, 0 when there is none.
+        os_code: i32,
     },
 }
 
