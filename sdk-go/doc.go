@@ -44,7 +44,8 @@
 // ErrInvalidValue, ErrKeyTooLarge, ErrValueTooLarge, ErrLocked, ErrCorrupted,
 // ErrIO, ErrReadOnly, ErrBusy, ErrClosed, ErrIncompatible, ErrDiskFull,
 // ErrInternal, ErrInvalidHandle and ErrBufferTooSmall, which are generated
-// from spec/errors.toml.
+// from spec/errors.toml. An error the operating system reported keeps its
+// errno in Error.Errno and unwraps to it: errors.Is(err, syscall.ENOSPC).
 //
 // # Concurrency and lifetime
 //

@@ -3,7 +3,10 @@ package nook
 //go:generate go run ./internal/cmd/generrors -in ../spec/errors.toml -out errors_gen.go
 //go:generate go run ./internal/cmd/syncheader -in ../abi/include/nook.h -out include/nook.h
 
-import "fmt"
+import (
+	"fmt"
+	"syscall"
+)
 
 // Code is a stable Nook error code from spec/errors.toml (never 0; 0 is
 // success at the C ABI). The constants CodeNotFound, CodeExists, … are
@@ -46,10 +49,19 @@ func (c Code) sentinel() *Error {
 //
 //	var e *nook.Error
 //	if errors.As(err, &e) { log.Print(e.Code, e.Message) }
+//
+// An error the operating system reported (IO, DISK_FULL) carries its code in
+// Errno and unwraps to it, so errors.Is(err, syscall.ENOSPC) or
+// errors.Is(err, fs.ErrPermission) tell a full disk from a permission problem
+// or a failing device (EIO).
 type Error struct {
 	Code    Code   // stable numeric code
 	Name    string // stable upper-case name, e.g. "NOT_FOUND"
 	Message string // what happened and what to do
+	// Errno is the operating system's error code behind the failure (errno
+	// on POSIX systems, the Win32 error code on Windows), 0 when the failure
+	// did not come from the operating system. Since ABI 1.1.
+	Errno syscall.Errno
 }
 
 // Error formats the error as "nook: NAME: message".
@@ -63,6 +75,15 @@ func (e *Error) Error() string {
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t != nil && t.Code == e.Code
+}
+
+// Unwrap returns the operating system's error (a syscall.Errno) behind e, or
+// nil when there is none.
+func (e *Error) Unwrap() error {
+	if e.Errno == 0 {
+		return nil
+	}
+	return e.Errno
 }
 
 // newError builds the *Error for a code and message. An unknown code (from a

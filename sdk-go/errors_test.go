@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"syscall"
 	"testing"
 
 	"github.com/nook-db/nook/sdk-go/internal/errgen"
@@ -82,5 +84,37 @@ func TestUnknownCodeKeepsItsNumber(t *testing.T) {
 	}
 	if m := newError(CodeLocked, "").Message; m != ErrLocked.Message {
 		t.Errorf("empty message not filled from the table: %q", m)
+	}
+}
+
+// TestOSErrorIsKept: an I/O failure keeps the operating system's error code,
+// so a caller can tell a full disk from a permission problem or a failing
+// device with errors.Is, without parsing the message.
+func TestOSErrorIsKept(t *testing.T) {
+	_, err := Open(t.TempDir()) // a folder is not a database file
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeIO {
+		t.Fatalf("Open of a folder = %v, want an IO *Error", err)
+	}
+	if e.Errno != syscall.EISDIR {
+		t.Errorf("Errno = %d (%v), want EISDIR", uintptr(e.Errno), e.Errno)
+	}
+	if !errors.Is(err, syscall.EISDIR) || !errors.Is(err, ErrIO) {
+		t.Errorf("errors.Is(err, syscall.EISDIR / ErrIO) = false for %v", err)
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("errors.Is(err, syscall.ENOSPC) = true for %v", err)
+	}
+
+	full := &Error{Code: CodeDiskFull, Name: "DISK_FULL", Message: "the disk is full", Errno: syscall.ENOSPC}
+	if !errors.Is(fmt.Errorf("saving: %w", full), syscall.ENOSPC) {
+		t.Error("a wrapped DISK_FULL error does not match syscall.ENOSPC")
+	}
+	denied := &Error{Code: CodeIO, Name: "IO", Message: "opening", Errno: syscall.EACCES}
+	if !errors.Is(denied, fs.ErrPermission) {
+		t.Error("an EACCES error does not match fs.ErrPermission")
+	}
+	if errors.Unwrap(newError(CodeNotFound, "")) != nil {
+		t.Error("an error without an OS code unwraps to something")
 	}
 }

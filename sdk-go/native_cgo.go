@@ -49,6 +49,8 @@ package nook
 #cgo nocallback nook_cursor_next
 #cgo noescape nook_error_message
 #cgo nocallback nook_error_message
+#cgo noescape nook_error_os_code
+#cgo nocallback nook_error_os_code
 #include <stdlib.h>
 #include "nook.h"
 */
@@ -57,6 +59,7 @@ import "C"
 import (
 	"encoding/binary"
 	"sync"
+	"syscall"
 	"unsafe"
 )
 
@@ -83,21 +86,33 @@ func failure(status C.int32_t, errh C.uint64_t) error {
 		return nil
 	}
 	code := Code(status)
+	message, errno := takeError(errh)
 	if code.sentinel() == nil {
-		return unknownCode(code, errh)
+		return unknownCode(code, message, errno)
 	}
 	// An empty message makes newError use the code's meaning, as the ABI's
 	// nook_code_message would.
-	return newError(code, takeMessage(errh))
+	e := newError(code, message)
+	e.Errno = errno
+	return e
 }
 
-// takeMessage copies the message of an ERROR handle and closes it; "" for
-// no handle.
-func takeMessage(errh C.uint64_t) string {
+// takeError copies the message and the operating system's error code of an
+// ERROR handle and closes it; "" and 0 for no handle.
+func takeError(errh C.uint64_t) (string, syscall.Errno) {
 	if errh == 0 {
-		return ""
+		return "", 0
 	}
 	defer C.nook_error_close(errh)
+	var osCode C.int32_t
+	if C.nook_error_os_code(errh, &osCode) != C.NOOK_OK || osCode < 0 {
+		osCode = 0
+	}
+	return takeMessage(errh), syscall.Errno(osCode)
+}
+
+// takeMessage copies the message of an open ERROR handle.
+func takeMessage(errh C.uint64_t) string {
 	var n C.size_t
 	if C.nook_error_message(errh, nil, 0, &n) != C.NOOK_BUFFER_TOO_SMALL {
 		return "" // an empty message
@@ -118,8 +133,9 @@ var (
 
 // unknownCode reports a code this package's table lacks (a newer library
 // may append codes): its number, with the library's name and message for it.
-func unknownCode(code Code, errh C.uint64_t) error {
-	e := newError(code, takeMessage(errh))
+func unknownCode(code Code, message string, errno syscall.Errno) error {
+	e := newError(code, message)
+	e.Errno = errno
 	var text *C.uint8_t
 	var n C.size_t
 	if C.nook_code_name(C.int32_t(code), &text, &n) == C.NOOK_OK {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests of the Go SDK: gofmt, go vet, go test -race (unit, concurrency,
+# Tests of the Go SDK: gofmt, go mod tidy -diff, go vet, go test -race (unit, concurrency,
 # examples, conformance), the no-cgo stub, and that the benchmark module
 # builds. Run from anywhere; tests/all.sh calls it.
 set -euo pipefail
@@ -14,6 +14,13 @@ if ! command -v gcc >/dev/null && ! command -v cc >/dev/null; then
   exit 1
 fi
 
+# go mod tidy -diff needs Go 1.23.
+go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [[ $go_minor =~ ^[0-9]+$ ]] && [ "$go_minor" -lt 23 ]; then
+  echo "sdk-go/test.sh: $(go env GOVERSION) is too old; install Go >= 1.23 and retry" >&2
+  exit 1
+fi
+
 echo "--> gofmt"
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
@@ -21,6 +28,14 @@ if [ -n "$unformatted" ]; then
   echo "$unformatted" >&2
   exit 1
 fi
+
+echo "--> go mod tidy -diff (go.mod and go.sum list exactly what the code needs)"
+for module in . bench; do
+  if ! (cd "$module" && go mod tidy -diff); then
+    echo "sdk-go: $module/go.mod or go.sum is not tidy: run \`go mod tidy\` in sdk-go/$module and commit" >&2
+    exit 1
+  fi
+done
 
 echo "--> cargo build --release -p nook-abi (the static library cgo links)"
 (cd .. && cargo build --release -p nook-abi --quiet)
@@ -46,7 +61,5 @@ echo "--> CGO_ENABLED=0: the stub builds and says what is needed"
 CGO_ENABLED=0 go vet .
 CGO_ENABLED=0 go test -count=1 -run 'TestWithoutCgo' .
 
-if [ -f bench/go.mod ]; then
-  echo "--> the benchmark module builds (bench/, not run here)"
-  (cd bench && go vet ./... && go test -count=1 -run '^$' -bench '^$' ./... >/dev/null)
-fi
+echo "--> the benchmark module builds (bench/, not run here)"
+(cd bench && go vet ./... && go test -count=1 -run '^$' -bench '^$' ./... >/dev/null)

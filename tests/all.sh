@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
 # Every test of Nook: Rust (fmt, clippy, unit, property, crash simulation),
 # the shared conformance suite on every front end, the Go SDK and the Dart checks.
+# A missing test script is a failure, never a silent skip (tests/scripts_test.sh
+# proves it).
 # Usage: bash tests/all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+
+# Every script this suite runs, checked before the long steps start.
+scripts=(tests/scripts_test.sh abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh)
+missing=0
+for script in "${scripts[@]}"; do
+  if [ ! -f "$script" ]; then
+    echo "tests/all.sh: $script is missing; restore it (a missing test script fails the suite)" >&2
+    missing=1
+  fi
+done
+[ "$missing" -eq 0 ] || exit 1
+
+step "the test scripts fail when a runner is missing"
+bash tests/scripts_test.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -16,24 +32,16 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo test (engine, ABI, CLI, generators)"
 cargo test --workspace --quiet
 
-if [ -f abi/test.sh ]; then
-  step "C ABI: header freshness, misuse tests, valgrind"
-  bash abi/test.sh
-fi
+step "C ABI: header freshness, misuse tests, valgrind"
+bash abi/test.sh
 
-if [ -f tests/conformance.sh ]; then
-  step "conformance suite (every runner)"
-  bash tests/conformance.sh
-fi
+step "conformance suite (every runner)"
+bash tests/conformance.sh
 
-if [ -f sdk-go/go.mod ]; then
-  step "Go SDK: gofmt, go vet, go test -race"
-  bash sdk-go/test.sh
-fi
+step "Go SDK: gofmt, go mod tidy -diff, go vet, go test -race"
+bash sdk-go/test.sh
 
-if [ -f sdk-dart/check.sh ]; then
-  step "Dart SDK: static checks (and dart test when a Dart SDK is on PATH)"
-  bash sdk-dart/check.sh
-fi
+step "Dart SDK: static checks (and dart test when a Dart SDK is on PATH)"
+bash sdk-dart/check.sh
 
 step "all tests passed"

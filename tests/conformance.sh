@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The shared conformance suite on every front end: runs each runner script that
-# exists (abi/conformance.sh = c, cli/conformance.sh = cli,
-# sdk-go/conformance.sh = go, sdk-dart/conformance.sh = dart), one after the
-# other, and prints the one line each prints, e.g. `c: 105 passed, 0 failed` or
-# `dart: skipped (no Dart SDK on PATH)`. Build output and failure details go to
-# stderr. Exits non-zero when any runner fails.
+# The shared conformance suite on every front end: runs each runner script
+# (abi/conformance.sh = c, cli/conformance.sh = cli, sdk-go/conformance.sh = go,
+# sdk-dart/conformance.sh = dart), one after the other, and prints the one line
+# each prints, e.g. `c: 105 passed, 0 failed` or `dart: skipped (no Dart SDK on
+# PATH)`. Build output and failure details go to stderr. Exits non-zero when
+# any runner fails or is missing (tests/scripts_test.sh proves it).
 # Usage: bash tests/conformance.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,8 @@ for entry in c:abi/conformance.sh cli:cli/conformance.sh go:sdk-go/conformance.s
   runner=${entry%%:*}
   script=${entry#*:}
   if [ ! -f "$script" ]; then
-    lines+=("$runner: skipped ($script does not exist yet)")
+    lines+=("$runner: failed ($script is missing; restore it)")
+    status=1
     continue
   fi
   output=$(bash "$script")

@@ -72,7 +72,7 @@
 
 // The ABI minor version of this header: a library of this major and at least
 // this minor has every function and code declared here.
-#define NOOK_ABI_VERSION_MINOR 0
+#define NOOK_ABI_VERSION_MINOR 1
 
 // `nook_open` flag: create the file when it does not exist.
 #define NOOK_OPEN_CREATE 1
@@ -198,6 +198,15 @@ void nook_finalize(void *token);
 // Statuses: OK; INVALID_HANDLE (`error` is not an open ERROR handle);
 // INVALID_ARGUMENT (`code` is NULL).
 int32_t nook_error_code(uint64_t error, int32_t *code);
+
+// Writes the operating system's error code behind the failure `error` to
+// `*os_code`: `errno` on POSIX systems (e.g. 28 ENOSPC, 13 EACCES, 5 EIO),
+// the Win32 error code on Windows; 0 when the failure did not come from the
+// operating system. Since ABI 1.1.
+//
+// Statuses: OK; INVALID_HANDLE (`error` is not an open ERROR handle);
+// INVALID_ARGUMENT (`os_code` is NULL).
+int32_t nook_error_os_code(uint64_t error, int32_t *os_code);
 
 // Copies the UTF-8 message of the failure `error` (no NUL terminator) into
 // `buf` (capacity `cap` bytes) and writes its length to `*len`. When `cap` is

@@ -155,9 +155,49 @@ pub(crate) fn out_buffer(buf: *mut u8, cap: usize) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The caller's output buffer `buf` as a slice of `len` bytes. Every copy out
+/// to a caller's buffer goes through here: when `len` is 0 the slice is made
+/// without touching `buf`, which may then be NULL (a size probe), and neither a
+/// slice nor a copy may be made from a NULL pointer, even an empty one.
+///
+/// # Safety
+/// When `len > 0`, `buf` points to `len` writable bytes that nothing else
+/// reads or writes while the slice lives.
+pub(crate) unsafe fn out_slice<'a>(buf: *mut u8, len: usize) -> &'a mut [u8] {
+    if len == 0 {
+        return &mut [];
+    }
+    // SAFETY: len > 0, so buf is a valid, exclusive buffer of len bytes
+    // (caller contract; out_buffer refused NULL with a non-zero capacity).
+    unsafe { std::slice::from_raw_parts_mut(buf, len) }
+}
+
+/// Copies `src` to the caller's buffer `buf`, which holds at least
+/// `src.len()` bytes (and may be NULL when `src` is empty).
+///
+/// # Safety
+/// As [`out_slice`] with `len = src.len()`.
+pub(crate) unsafe fn copy_out(src: &[u8], buf: *mut u8) {
+    // SAFETY: forwarded to the caller.
+    unsafe { out_slice(buf, src.len()) }.copy_from_slice(src);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_copy_out_never_touches_a_null_buffer() {
+        // A slice made from NULL trips the standard library's debug checks
+        // (and is undefined behaviour even when empty).
+        unsafe {
+            assert!(out_slice(std::ptr::null_mut(), 0).is_empty());
+            copy_out(&[], std::ptr::null_mut());
+            let mut buf = [0u8; 3];
+            copy_out(b"abc", buf.as_mut_ptr());
+            assert_eq!(&buf, b"abc");
+        }
+    }
 
     #[test]
     fn null_is_allowed_only_with_length_zero() {

@@ -153,13 +153,9 @@ pub unsafe extern "C" fn nook_cursor_next(
             .lock()
             .map_err(|_| Failure::poisoned("cursor"))?;
         let mut packer = RecordPacker {
-            // SAFETY: buf holds cap bytes (caller contract; out_buffer checked
-            // it is not NULL unless cap is 0).
-            buf: if cap == 0 {
-                &mut []
-            } else {
-                std::slice::from_raw_parts_mut(buf, cap)
-            },
+            // SAFETY: buf holds cap writable bytes (caller contract; out_buffer
+            // checked it is not NULL unless cap is 0).
+            buf: args::out_slice(buf, cap),
             used: 0,
             pairs: 0,
             first_need: None,

@@ -150,8 +150,9 @@ pub unsafe extern "C" fn nook_get(
                     codes::NOOK_BUFFER_TOO_SMALL
                 }
                 Some(v) => {
-                    // SAFETY: buf holds cap >= v.len() writable bytes (caller contract).
-                    std::ptr::copy_nonoverlapping(v.as_ptr(), buf, v.len());
+                    // SAFETY: buf holds cap >= v.len() writable bytes (caller
+                    // contract), or v is empty and buf may be NULL.
+                    args::copy_out(v, buf);
                     store(value_len, v.len());
                     codes::NOOK_OK
                 }

@@ -18,6 +18,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub(crate) struct Failure {
     pub code: i32,
     pub message: String,
+    /// The operating system's error code (errno), 0 when there is none.
+    pub os_code: i32,
     /// An expected outcome that the status alone explains (NOT_FOUND from a
     /// lookup, BUFFER_TOO_SMALL): no ERROR handle is created for it.
     pub quiet: bool,
@@ -28,6 +30,7 @@ impl Failure {
         Failure {
             code,
             message: message.into(),
+            os_code: 0,
             quiet: false,
         }
     }
@@ -53,6 +56,7 @@ impl Failure {
         Failure {
             code,
             message: String::new(),
+            os_code: 0,
             quiet: true,
         }
     }
@@ -79,7 +83,10 @@ impl Failure {
 
 impl From<engine::Error> for Failure {
     fn from(err: engine::Error) -> Failure {
-        Failure::new(err.kind().code(), err.message())
+        Failure {
+            os_code: err.raw_os_error().unwrap_or(0),
+            ..Failure::new(err.kind().code(), err.message())
+        }
     }
 }
 
@@ -147,6 +154,7 @@ fn publish(function: &str, failure: Failure) -> u64 {
         handles::insert(Object::Error {
             code: failure.code,
             message,
+            os_code: failure.os_code,
         })
         .unwrap_or(0)
     }))
@@ -168,6 +176,28 @@ pub unsafe extern "C" fn nook_error_code(error: u64, code: *mut i32) -> i32 {
             _ => unreachable!("kind checked"),
         })?;
         store(code, value);
+        Ok(())
+    })
+}
+
+/// Writes the operating system's error code behind the failure `error` to
+/// `*os_code`: `errno` on POSIX systems (e.g. 28 ENOSPC, 13 EACCES, 5 EIO),
+/// the Win32 error code on Windows; 0 when the failure did not come from the
+/// operating system. Since ABI 1.1.
+///
+/// Statuses: OK; INVALID_HANDLE (`error` is not an open ERROR handle);
+/// INVALID_ARGUMENT (`os_code` is NULL).
+#[no_mangle]
+pub unsafe extern "C" fn nook_error_os_code(error: u64, os_code: *mut i32) -> i32 {
+    call_plain("nook_error_os_code", || {
+        if os_code.is_null() {
+            return Err(Failure::invalid_argument("os_code is NULL"));
+        }
+        let value = handles::with(error, "error", &[Kind::Error], |o| match o {
+            Object::Error { os_code, .. } => *os_code,
+            _ => unreachable!("kind checked"),
+        })?;
+        store(os_code, value);
         Ok(())
     })
 }
@@ -203,8 +233,9 @@ pub unsafe extern "C" fn nook_error_message(
             if message.len() > cap {
                 return Err(Failure::quiet(codes::NOOK_BUFFER_TOO_SMALL));
             }
-            // SAFETY: buf holds cap >= message.len() writable bytes (caller contract).
-            std::ptr::copy_nonoverlapping(message.as_ptr(), buf, message.len());
+            // SAFETY: buf holds cap >= message.len() writable bytes (caller
+            // contract), or the message is empty and buf may be NULL.
+            crate::args::copy_out(message.as_bytes(), buf);
             Ok(())
         })?
     })

@@ -13,7 +13,7 @@ use crate::objects;
 pub const NOOK_ABI_VERSION_MAJOR: u32 = 1;
 /// The ABI minor version of this header: a library of this major and at least
 /// this minor has every function and code declared here.
-pub const NOOK_ABI_VERSION_MINOR: u32 = 0;
+pub const NOOK_ABI_VERSION_MINOR: u32 = 1;
 
 /// The library version, e.g. "0.1.0" (informational; compatibility is the ABI version).
 static LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");

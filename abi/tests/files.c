@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,12 +64,22 @@ void test_files(void) {
     for (int i = 0; i < 3 * 4096; i++) fputc('x', f);
     fclose(f);
     EXPECT(nook_open((const uint8_t *)other, strlen(other), NOOK_OPEN_CREATE, 0, 0, 0, &db, &err), NOOK_CORRUPTED);
+    int32_t os_code = -1;
+    EXPECT(nook_error_os_code(err, &os_code), NOOK_OK);
+    TRUE(os_code == 0); /* not an operating-system failure */
     message(err, msg, sizeof msg);
     TRUE(strstr(msg, "nook_open") != NULL);
-    /* IO: a directory is not a file */
+    /* IO: a directory is not a file; the ERROR handle carries errno */
     char folder[600];
     path_in_dir(folder, sizeof folder, ".");
     EXPECT(nook_open((const uint8_t *)folder, strlen(folder), NOOK_OPEN_CREATE, 0, 0, 0, &db, NULL), NOOK_IO);
+    EXPECT(nook_open((const uint8_t *)folder, strlen(folder), NOOK_OPEN_CREATE, 0, 0, 0, &db, &err), NOOK_IO);
+    EXPECT(nook_error_os_code(err, &os_code), NOOK_OK);
+    TRUE(os_code == EISDIR);
+    EXPECT(nook_error_os_code(err, NULL), NOOK_INVALID_ARGUMENT);
+    message(err, msg, sizeof msg); /* closes err */
+    TRUE(strstr(msg, "os error") != NULL);
+    EXPECT(nook_error_os_code(err, &os_code), NOOK_INVALID_HANDLE);
     /* a path with a NUL byte */
     EXPECT(nook_open((const uint8_t *)"a\0b", 3, NOOK_OPEN_CREATE, 0, 0, 0, &db, NULL), NOOK_INVALID_ARGUMENT);
 }

@@ -7,7 +7,7 @@
 //! script never loses writes silently.
 
 use crate::commands::Session;
-use crate::error::{CliError, Kind};
+use crate::error::CliError;
 use crate::line::{self, Flow};
 use std::io::{BufRead, Write};
 
@@ -75,12 +75,9 @@ pub fn run(session: &mut Session, input: impl BufRead, out: &mut dyn Write, bail
     }
     // A read transaction left open loses nothing; a write one does.
     if session.abandon_transaction() == Some("txn") {
-        let e = CliError {
-            kind: Kind::Aborted,
-            message:
-                "the input ended inside a transaction, which was rolled back; end it with commit"
-                    .into(),
-        };
+        let e = CliError::aborted(
+            "the input ended inside a transaction, which was rolled back; end it with commit",
+        );
         report(&e, out);
     }
     first_error.unwrap_or(0)

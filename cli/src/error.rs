@@ -48,11 +48,14 @@ impl Kind {
     }
 }
 
-/// A failure of one command: its kind and a message saying what to do.
+/// A failure of one command: its kind, a message saying what to do, and the
+/// operating system's error code when the OS reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CliError {
     pub kind: Kind,
     pub message: String,
+    /// errno (the Win32 code on Windows) behind an IO or DISK_FULL failure.
+    pub os_code: Option<i32>,
 }
 
 /// `Result` with [`CliError`].
@@ -64,6 +67,7 @@ impl CliError {
         CliError {
             kind: Kind::Engine(kind),
             message: message.into(),
+            os_code: None,
         }
     }
 
@@ -72,6 +76,16 @@ impl CliError {
         CliError {
             kind: Kind::Usage,
             message: message.into(),
+            os_code: None,
+        }
+    }
+
+    /// Work abandoned (ABORTED).
+    pub fn aborted(message: impl Into<String>) -> CliError {
+        CliError {
+            kind: Kind::Aborted,
+            message: message.into(),
+            os_code: None,
         }
     }
 
@@ -92,7 +106,10 @@ impl CliError {
         } else {
             ErrorKind::Io
         };
-        CliError::engine(kind, format!("{what}: {err}"))
+        CliError {
+            os_code: err.raw_os_error(),
+            ..CliError::engine(kind, format!("{what}: {err}"))
+        }
     }
 
     /// The message with a prefix saying where it happened.
@@ -107,15 +124,27 @@ impl CliError {
         self
     }
 
-    /// The one line printed on stderr: `error[NAME]: message`.
+    /// The one line printed on stderr: `error[NAME]: message`, ending with
+    /// `(os error N)` when the operating system reported the failure (the
+    /// message of an OS error usually names it already; then it is not
+    /// repeated).
     pub fn line(&self) -> String {
-        format!("error[{}]: {}", self.kind.name(), self.message)
+        let line = format!("error[{}]: {}", self.kind.name(), self.message);
+        match self.os_code {
+            Some(code) if !self.message.contains(&format!("(os error {code})")) => {
+                format!("{line} (os error {code})")
+            }
+            _ => line,
+        }
     }
 }
 
 impl From<nook::Error> for CliError {
     fn from(e: nook::Error) -> CliError {
-        CliError::engine(e.kind(), e.message())
+        CliError {
+            os_code: e.raw_os_error(),
+            ..CliError::engine(e.kind(), e.message())
+        }
     }
 }
 
@@ -179,6 +208,32 @@ pub fn exit_help() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_names_the_os_error_once() {
+        let full = CliError::io("writing out.json", std::io::Error::from_raw_os_error(28));
+        assert_eq!(full.kind, Kind::Engine(ErrorKind::DiskFull));
+        assert_eq!(full.os_code, Some(28));
+        assert_eq!(
+            full.line().matches("(os error 28)").count(),
+            1,
+            "{}",
+            full.line()
+        );
+        // A message that does not name the code gets it appended.
+        let bare = CliError {
+            os_code: Some(13),
+            ..CliError::engine(ErrorKind::Io, "opening db.nook: denied")
+        };
+        assert_eq!(
+            bare.line(),
+            "error[IO]: opening db.nook: denied (os error 13)"
+        );
+        assert_eq!(
+            CliError::usage("no such command").line(),
+            "error[USAGE]: no such command"
+        );
+    }
 
     #[test]
     fn exit_codes_are_distinct_stable_and_below_100() {

@@ -8,7 +8,7 @@
 //! Outside the REPL no handler is installed: SIGINT ends the process, as
 //! scripts expect.
 
-use crate::error::{CliError, CliResult, Kind};
+use crate::error::{CliError, CliResult};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -27,10 +27,7 @@ pub fn clear() {
 /// ABORTED if Ctrl-C was pressed since [`clear`].
 pub fn check() -> CliResult {
     if INTERRUPTED.swap(false, Ordering::SeqCst) {
-        return Err(CliError {
-            kind: Kind::Aborted,
-            message: "stopped by Ctrl-C".into(),
-        });
+        return Err(CliError::aborted("stopped by Ctrl-C"));
     }
     Ok(())
 }

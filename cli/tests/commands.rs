@@ -345,3 +345,18 @@ fn closing_the_pipe_early_is_not_an_error() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// An I/O failure names the operating system's error code, so a user can
+/// tell a full disk from a permission problem or a failing device.
+#[test]
+fn an_io_error_names_the_os_error_code() {
+    let s = Scratch::new();
+    let folder = s.path("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let run = run(&[&folder, "get", "k"]);
+    run.fails(19, "IO");
+    assert!(
+        run.stderr.contains("(os error 21)"),
+        "EISDIR not named: {run:?}"
+    );
+}

@@ -2,8 +2,13 @@
 //! (RFC 8949 §5.3.1 plus valid UTF-8 in text strings) per value, and refuses
 //! anything else before it reaches a page.
 //!
-//! The check walks the bytes once, allocates nothing and bounds nesting, so a
-//! hostile value cannot exhaust the stack.
+//! The check walks the bytes once without recursion: open arrays, maps and
+//! tags are kept on an explicit stack on the heap, so a hostile value cannot
+//! exhaust a host thread's stack: the stack used does not grow with nesting
+//! (the deepest value validates even on a 16 KiB thread, even in a debug
+//! build; the tests use a 64 KiB one, as a C host might). Nesting is still
+//! bounded by [`MAX_NESTING`], which caps that heap stack at 8 KiB per value and
+//! keeps every stored value decodable by the SDKs' recursive decoders.
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -24,7 +29,7 @@ pub fn validate(bytes: &[u8]) -> Result<()> {
         ));
     }
     let mut reader = Reader { bytes, pos: 0 };
-    reader.item(0)?;
+    reader.item()?;
     if reader.pos != bytes.len() {
         return Err(invalid(
             reader.pos,
@@ -44,6 +49,35 @@ fn invalid(offset: usize, what: &str) -> Error {
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
+}
+
+/// An array, map or tag whose nested items are still being read.
+enum Open {
+    /// A definite-length array or map (counting keys and values) or a tag.
+    Counted { remaining: u64 },
+    /// An indefinite-length array or map, ended by a break (0xff).
+    UntilBreak { pairs: bool, items: u64 },
+}
+
+/// Counts one finished item in its container, closing every definite
+/// container it completes. Returns true when the outermost item is finished.
+fn complete(open: &mut Vec<Open>) -> bool {
+    loop {
+        match open.last_mut() {
+            None => return true,
+            Some(Open::Counted { remaining }) => {
+                *remaining -= 1;
+                if *remaining > 0 {
+                    return false;
+                }
+                open.pop();
+            }
+            Some(Open::UntilBreak { items, .. }) => {
+                *items += 1;
+                return false;
+            }
+        }
+    }
 }
 
 /// The length argument of a data item head, or the indefinite-length marker.
@@ -112,72 +146,91 @@ impl Reader<'_> {
         Ok((major, info, arg))
     }
 
-    fn item(&mut self, depth: usize) -> Result<()> {
-        if depth > MAX_NESTING {
-            return Err(invalid(self.pos, "nesting is deeper than 512 levels"));
-        }
-        let start = self.pos;
-        let (major, _info, arg) = self.head()?;
-        match (major, arg) {
-            (0 | 1, Arg::Value(_)) => Ok(()),
-            (2, Arg::Value(len)) => self.take(len).map(|_| ()),
-            (3, Arg::Value(len)) => {
-                let text = self.take(len)?;
-                std::str::from_utf8(text)
-                    .map(|_| ())
-                    .map_err(|_| invalid(start, "a text string is not valid UTF-8"))
+    /// Reads one data item, with everything nested in it.
+    fn item(&mut self) -> Result<()> {
+        // The containers the next item is nested in, innermost last.
+        let mut open: Vec<Open> = Vec::new();
+        loop {
+            if let Some(Open::UntilBreak { pairs, items }) = open.last() {
+                if self.bytes.get(self.pos) == Some(&0xff) {
+                    if *pairs && items % 2 == 1 {
+                        return Err(invalid(
+                            self.pos,
+                            "an indefinite-length map has a key without a value",
+                        ));
+                    }
+                    self.pos += 1;
+                    open.pop();
+                    if complete(&mut open) {
+                        return Ok(());
+                    }
+                    continue;
+                }
             }
-            (2 | 3, Arg::Indefinite) => self.chunks(major),
-            (4, Arg::Value(len)) => self.items(len, depth),
-            (5, Arg::Value(len)) => {
-                let pairs = len
-                    .checked_mul(2)
-                    .ok_or_else(|| invalid(start, "a map length overflows"))?;
-                self.items(pairs, depth)
+            if open.len() > MAX_NESTING {
+                return Err(invalid(self.pos, "nesting is deeper than 512 levels"));
             }
-            (4, Arg::Indefinite) => self.items_until_break(depth, false),
-            (5, Arg::Indefinite) => self.items_until_break(depth, true),
-            (6, Arg::Value(_)) => self.item(depth + 1),
-            (7, Arg::Value(_)) => Ok(()),
-            (7, Arg::Indefinite) => Err(invalid(
-                start,
-                "a break (0xff) outside an indefinite-length item",
-            )),
-            _ => Err(invalid(start, "malformed data item")),
+            match self.head_of_item()? {
+                Some(container) => open.push(container),
+                None => {
+                    if complete(&mut open) {
+                        return Ok(());
+                    }
+                }
+            }
         }
     }
 
-    fn items(&mut self, count: u64, depth: usize) -> Result<()> {
+    /// Reads the head of one data item and, for a string, its content.
+    /// Returns the container the item opens, if any items are nested in it.
+    fn head_of_item(&mut self) -> Result<Option<Open>> {
+        let start = self.pos;
+        let (major, _info, arg) = self.head()?;
+        let nested = match (major, arg) {
+            (0 | 1, Arg::Value(_)) => 0,
+            (2, Arg::Value(len)) => {
+                self.take(len)?;
+                0
+            }
+            (3, Arg::Value(len)) => {
+                let text = self.take(len)?;
+                std::str::from_utf8(text)
+                    .map_err(|_| invalid(start, "a text string is not valid UTF-8"))?;
+                0
+            }
+            (2 | 3, Arg::Indefinite) => {
+                self.chunks(major)?;
+                0
+            }
+            (4, Arg::Value(len)) => len,
+            (5, Arg::Value(len)) => len
+                .checked_mul(2)
+                .ok_or_else(|| invalid(start, "a map length overflows"))?,
+            (4 | 5, Arg::Indefinite) => {
+                return Ok(Some(Open::UntilBreak {
+                    pairs: major == 5,
+                    items: 0,
+                }))
+            }
+            (6, Arg::Value(_)) => 1,
+            (7, Arg::Value(_)) => 0,
+            (7, Arg::Indefinite) => {
+                return Err(invalid(
+                    start,
+                    "a break (0xff) outside an indefinite-length item",
+                ))
+            }
+            _ => return Err(invalid(start, "malformed data item")),
+        };
         // Every item takes at least one byte, so a count beyond what remains is
-        // rejected before looping (no work sized by a hostile length).
-        if count > (self.bytes.len() - self.pos) as u64 {
+        // rejected at once (no work sized by a hostile length).
+        if nested > (self.bytes.len() - self.pos) as u64 {
             return Err(invalid(
                 self.pos,
                 "an array or map claims more items than bytes remain",
             ));
         }
-        for _ in 0..count {
-            self.item(depth + 1)?;
-        }
-        Ok(())
-    }
-
-    fn items_until_break(&mut self, depth: usize, pairs: bool) -> Result<()> {
-        let mut n = 0u64;
-        loop {
-            if self.bytes.get(self.pos) == Some(&0xff) {
-                self.pos += 1;
-                if pairs && n % 2 == 1 {
-                    return Err(invalid(
-                        self.pos - 1,
-                        "an indefinite-length map has a key without a value",
-                    ));
-                }
-                return Ok(());
-            }
-            self.item(depth + 1)?;
-            n += 1;
-        }
+        Ok((nested > 0).then_some(Open::Counted { remaining: nested }))
     }
 
     fn chunks(&mut self, major: u8) -> Result<()> {
@@ -278,6 +331,66 @@ mod tests {
         let mut fine = vec![0x81u8; 100];
         fine.push(0x00);
         assert!(validate(&fine).is_ok());
+    }
+
+    /// The deepest value accepted, and one level deeper, for each kind of
+    /// container: definite arrays, indefinite arrays, maps and tags.
+    fn deepest_values() -> Vec<Vec<u8>> {
+        let mut values = Vec::new();
+        for (open, close) in [
+            (&[0x81u8][..], &[][..]),
+            (&[0x9f][..], &[0xff][..]),
+            (&[0xa1, 0x00][..], &[][..]),
+            (&[0xc6][..], &[][..]),
+        ] {
+            for depth in [super::MAX_NESTING, super::MAX_NESTING + 1] {
+                let mut value = open.repeat(depth);
+                value.push(0x00);
+                value.extend(close.repeat(depth));
+                values.push(value);
+            }
+        }
+        values
+    }
+
+    #[test]
+    fn nesting_limit_is_exact_for_every_container() {
+        for (i, value) in deepest_values().iter().enumerate() {
+            assert_eq!(validate(value).is_ok(), i % 2 == 0, "value {i}");
+        }
+    }
+
+    /// A C host thread may have a small stack (64 KiB here); validating a
+    /// hostile, maximally nested value must not overflow it. A stack overflow
+    /// aborts the process, so the check runs in a child process (this test
+    /// binary, re-executed with `NOOK_CBOR_SMALL_STACK_CHILD` set).
+    #[test]
+    fn deep_values_validate_on_a_64_kib_stack() {
+        const CHILD: &str = "NOOK_CBOR_SMALL_STACK_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            let worker = std::thread::Builder::new()
+                .stack_size(64 << 10)
+                .spawn(|| {
+                    for value in deepest_values() {
+                        let _ = validate(&value);
+                    }
+                })
+                .unwrap();
+            worker.join().unwrap();
+            return;
+        }
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "cbor::tests::deep_values_validate_on_a_64_kib_stack",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "validation on a 64 KiB stack: {status}");
     }
 
     #[test]

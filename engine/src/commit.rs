@@ -17,7 +17,7 @@
 //! crash at any instant leaves it or the new commit valid, and open picks the
 //! valid slot with the highest txid: no recovery scan.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::node::{free_ids_per_page, FreeListNode, Node};
 use crate::page::{self, MetaPage, PageId};
 use crate::txn::{Snapshot, WriteTxn};
@@ -41,10 +41,7 @@ impl WriteTxn {
             return Ok(());
         }
         if let Some(e) = &self.state.poisoned {
-            return Err(Error::new(
-                e.kind(),
-                format!("{}; close and reopen the database", e.message()),
-            ));
+            return Err(e.reworded(format!("{}; close and reopen the database", e.message())));
         }
         let queue_pages = self.queue_freed_pages()?;
         let ps = self.store.page_size;

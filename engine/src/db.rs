@@ -506,10 +506,10 @@ impl Database {
         mut state: parking_lot::ArcMutexGuard<parking_lot::RawMutex, WriterState>,
     ) -> Result<WriteTxn> {
         if let Some(e) = &state.poisoned {
-            return Err(Error::new(
-                e.kind(),
-                format!("the database refuses writes after an earlier failure ({}); close and reopen it", e.message()),
-            ));
+            return Err(e.reworded(format!(
+                "the database refuses writes after an earlier failure ({}); close and reopen it",
+                e.message()
+            )));
         }
         let reuse_limit = state.reuse_limit();
         let meta = state.meta;

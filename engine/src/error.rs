@@ -117,11 +117,13 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// An error from Nook: a stable [`ErrorKind`] and a human-readable message.
+/// An error from Nook: a stable [`ErrorKind`], a human-readable message and,
+/// when the operating system reported it, the OS error code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    os_code: Option<i32>,
 }
 
 /// `Result` with Nook's [`Error`].
@@ -133,6 +135,7 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            os_code: None,
         }
     }
 
@@ -144,6 +147,25 @@ impl Error {
     /// The message, without the kind's name.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The operating system's error code when the OS reported this error
+    /// (`errno` on Unix, e.g. 28 for ENOSPC, 13 for EACCES, 5 for EIO; the
+    /// Win32 error code on Windows), as `std::io::Error::raw_os_error`.
+    /// `None` for errors of Nook's own making and for I/O errors without one.
+    pub fn raw_os_error(&self) -> Option<i32> {
+        self.os_code
+    }
+
+    /// The same error (kind and OS error code) with another message, e.g.
+    /// when a failure is reported again later: use it instead of
+    /// `Error::new(e.kind(), ...)` so the OS error code is not lost.
+    pub(crate) fn reworded(&self, message: impl Into<String>) -> Error {
+        Error {
+            kind: self.kind,
+            message: message.into(),
+            os_code: self.os_code,
+        }
     }
 
     pub(crate) fn corrupted(message: impl Into<String>) -> Error {
@@ -160,15 +182,21 @@ impl Error {
         )
     }
 
-    /// Wraps an OS error, saying what Nook was doing when it happened.
+    /// Wraps an OS error, saying what Nook was doing when it happened, and
+    /// keeps its OS error code ([`Error::raw_os_error`]).
     pub(crate) fn io(context: &str, err: io::Error) -> Error {
-        if is_disk_full(&err) {
-            return Error::new(
+        let error = if is_disk_full(&err) {
+            Error::new(
                 ErrorKind::DiskFull,
                 format!("{context}: the disk is full ({err}); free some space and retry, nothing was committed"),
-            );
+            )
+        } else {
+            Error::new(ErrorKind::Io, format!("{context}: {err}"))
+        };
+        Error {
+            os_code: err.raw_os_error(),
+            ..error
         }
-        Error::new(ErrorKind::Io, format!("{context}: {err}"))
     }
 }
 

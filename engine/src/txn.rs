@@ -447,10 +447,10 @@ impl WriteTxn {
 
     fn check_writable(&self) -> Result<()> {
         match &self.state.poisoned {
-            Some(e) => Err(Error::new(
-                e.kind(),
-                format!("the database refuses writes after an earlier failure ({}); close and reopen it", e.message()),
-            )),
+            Some(e) => Err(e.reworded(format!(
+                "the database refuses writes after an earlier failure ({}); close and reopen it",
+                e.message()
+            ))),
             None => Ok(()),
         }
     }

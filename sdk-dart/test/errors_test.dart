@@ -48,6 +48,9 @@ void main() {
       expect(e.code, code);
       expect(e.name, name);
       expect(e.message, 'what to do');
+      expect(e.osErrorCode, 0);
+      expect(NookException.fromCode(code, 'm', osErrorCode: 28).osErrorCode,
+          28);
       expect(e.runtimeType.toString(),
           '${name.split('_').map((w) => w[0] + w.substring(1).toLowerCase()).join()}Exception');
       expect(e.toString(), contains(name));

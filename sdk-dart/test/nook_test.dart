@@ -48,6 +48,26 @@ void main() {
       expect(() => Nook.open(path), throwsNook<IoException>('IO'));
     });
 
+    test('an IO failure carries the operating system error code', () {
+      // A folder is not a database file: the OS refuses it with EISDIR
+      // (21 on Linux and macOS); errors not from the OS carry 0.
+      final folder = tempDir().path;
+      try {
+        Nook.open(folder);
+        fail('opening a folder succeeded');
+      } on IoException catch (e) {
+        if (Platform.isLinux || Platform.isMacOS) expect(e.osErrorCode, 21);
+        expect(e.osErrorCode, isNot(0));
+        expect(e.toString(), contains('os error'));
+      }
+      try {
+        Nook.open(tempDbPath(), create: false);
+        fail('opening a missing file without create succeeded');
+      } on NotFoundException catch (e) {
+        expect(e.osErrorCode, 0);
+      }
+    });
+
     test('a file that is not a database is CORRUPTED', () {
       final path = tempDbPath();
       File(path).writeAsBytesSync(List.filled(10000, 0x41));

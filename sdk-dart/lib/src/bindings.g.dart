@@ -51,7 +51,7 @@ const int nookBufferTooSmall = 17;
 /// `NOOK_ABI_VERSION_MAJOR` of nook.h.
 const int nookAbiVersionMajor = 1;
 /// `NOOK_ABI_VERSION_MINOR` of nook.h.
-const int nookAbiVersionMinor = 0;
+const int nookAbiVersionMinor = 1;
 /// `NOOK_OPEN_CREATE` of nook.h.
 const int nookOpenCreate = 1;
 /// `NOOK_OPEN_READ_ONLY` of nook.h.
@@ -125,6 +125,9 @@ abstract interface class NookBindings {
 
   /// `nook_error_code`: its contract is in spec/abi.md.
   int nookErrorCode(int error, ffi.Pointer<ffi.Int32> code);
+
+  /// `nook_error_os_code`: its contract is in spec/abi.md.
+  int nookErrorOsCode(int error, ffi.Pointer<ffi.Int32> osCode);
 
   /// `nook_error_message`: its contract is in spec/abi.md.
   int nookErrorMessage(int error, ffi.Pointer<ffi.Uint8> buf, int cap, ffi.Pointer<ffi.Size> len);
@@ -249,6 +252,10 @@ final class NookAssetBindings implements NookBindings {
   @override
   int nookErrorCode(int error, ffi.Pointer<ffi.Int32> code) =>
       _nookErrorCode(error, code);
+
+  @override
+  int nookErrorOsCode(int error, ffi.Pointer<ffi.Int32> osCode) =>
+      _nookErrorOsCode(error, osCode);
 
   @override
   int nookErrorMessage(int error, ffi.Pointer<ffi.Uint8> buf, int cap, ffi.Pointer<ffi.Size> len) =>
@@ -394,6 +401,9 @@ final class NookLibraryBindings implements NookBindings {
         _nookErrorCodeFn = library.lookupFunction<
             ffi.Int32 Function(ffi.Uint64, ffi.Pointer<ffi.Int32>),
             int Function(int, ffi.Pointer<ffi.Int32>)>('nook_error_code', isLeaf: true),
+        _nookErrorOsCodeFn = library.lookupFunction<
+            ffi.Int32 Function(ffi.Uint64, ffi.Pointer<ffi.Int32>),
+            int Function(int, ffi.Pointer<ffi.Int32>)>('nook_error_os_code', isLeaf: true),
         _nookErrorMessageFn = library.lookupFunction<
             ffi.Int32 Function(ffi.Uint64, ffi.Pointer<ffi.Uint8>, ffi.Size, ffi.Pointer<ffi.Size>),
             int Function(int, ffi.Pointer<ffi.Uint8>, int, ffi.Pointer<ffi.Size>)>('nook_error_message', isLeaf: true),
@@ -523,6 +533,12 @@ final class NookLibraryBindings implements NookBindings {
   @override
   int nookErrorCode(int error, ffi.Pointer<ffi.Int32> code) =>
       _nookErrorCodeFn(error, code);
+
+  final int Function(int, ffi.Pointer<ffi.Int32>) _nookErrorOsCodeFn;
+
+  @override
+  int nookErrorOsCode(int error, ffi.Pointer<ffi.Int32> osCode) =>
+      _nookErrorOsCodeFn(error, osCode);
 
   final int Function(int, ffi.Pointer<ffi.Uint8>, int, ffi.Pointer<ffi.Size>) _nookErrorMessageFn;
 
@@ -713,6 +729,9 @@ external void _nookFinalize(ffi.Pointer<ffi.Void> token);
 
 @ffi.Native<ffi.Int32 Function(ffi.Uint64, ffi.Pointer<ffi.Int32>)>(symbol: 'nook_error_code', isLeaf: true)
 external int _nookErrorCode(int error, ffi.Pointer<ffi.Int32> code);
+
+@ffi.Native<ffi.Int32 Function(ffi.Uint64, ffi.Pointer<ffi.Int32>)>(symbol: 'nook_error_os_code', isLeaf: true)
+external int _nookErrorOsCode(int error, ffi.Pointer<ffi.Int32> osCode);
 
 @ffi.Native<ffi.Int32 Function(ffi.Uint64, ffi.Pointer<ffi.Uint8>, ffi.Size, ffi.Pointer<ffi.Size>)>(symbol: 'nook_error_message', isLeaf: true)
 external int _nookErrorMessage(int error, ffi.Pointer<ffi.Uint8> buf, int cap, ffi.Pointer<ffi.Size> len);

@@ -103,17 +103,22 @@ final class _Calls {
     }
     var block = _Block(512);
     final len = malloc<Size>();
+    final osCode = malloc<Int32>();
     try {
+      final osErrorCode =
+          bindings.nookErrorOsCode(error, osCode) == 0 ? osCode.value : 0;
       while (true) {
         final s = bindings.nookErrorMessage(
             error, block.pointer, block.capacity, len);
         if (s == 0) {
           final message = utf8.decode(block.pointer.asTypedList(len.value),
               allowMalformed: true);
-          return NookException.fromCode(status, message);
+          return NookException.fromCode(status, message,
+              osErrorCode: osErrorCode);
         }
         if (s != NookErrorCode.bufferTooSmall) {
-          return NookException.fromCode(status, library.codeMessage(status));
+          return NookException.fromCode(status, library.codeMessage(status),
+              osErrorCode: osErrorCode);
         }
         block.release();
         block = _Block(len.value);
@@ -121,6 +126,7 @@ final class _Calls {
     } finally {
       block.release();
       malloc.free(len);
+      malloc.free(osCode);
       bindings.nookErrorClose(error);
     }
   }

@@ -83,157 +83,192 @@ abstract final class NookErrorCode {
 ///
 /// The key (or the database file, when opening without create) does not exist.
 final class NotFoundException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const NotFoundException(String message) : super._(1, 'NOT_FOUND', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const NotFoundException(String message, {int osErrorCode = 0})
+      : super._(1, 'NOT_FOUND', message, osErrorCode);
 }
 
 /// `ALREADY_EXISTS` (code 2, since ABI 1.0).
 ///
 /// insert was called for a key that is already present; use put to replace it.
 final class AlreadyExistsException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const AlreadyExistsException(String message) : super._(2, 'ALREADY_EXISTS', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const AlreadyExistsException(String message, {int osErrorCode = 0})
+      : super._(2, 'ALREADY_EXISTS', message, osErrorCode);
 }
 
 /// `INVALID_ARGUMENT` (code 3, since ABI 1.0).
 ///
 /// An argument is malformed: an empty key, a NULL pointer with a non-zero length, a bad option or path.
 final class InvalidArgumentException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const InvalidArgumentException(String message) : super._(3, 'INVALID_ARGUMENT', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const InvalidArgumentException(String message, {int osErrorCode = 0})
+      : super._(3, 'INVALID_ARGUMENT', message, osErrorCode);
 }
 
 /// `INVALID_VALUE` (code 4, since ABI 1.0).
 ///
 /// The value is not exactly one well-formed CBOR data item.
 final class InvalidValueException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const InvalidValueException(String message) : super._(4, 'INVALID_VALUE', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const InvalidValueException(String message, {int osErrorCode = 0})
+      : super._(4, 'INVALID_VALUE', message, osErrorCode);
 }
 
 /// `KEY_TOO_LARGE` (code 5, since ABI 1.0).
 ///
 /// The key is longer than 4096 bytes.
 final class KeyTooLargeException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const KeyTooLargeException(String message) : super._(5, 'KEY_TOO_LARGE', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const KeyTooLargeException(String message, {int osErrorCode = 0})
+      : super._(5, 'KEY_TOO_LARGE', message, osErrorCode);
 }
 
 /// `VALUE_TOO_LARGE` (code 6, since ABI 1.0).
 ///
 /// The value is longer than 64 MiB.
 final class ValueTooLargeException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const ValueTooLargeException(String message) : super._(6, 'VALUE_TOO_LARGE', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const ValueTooLargeException(String message, {int osErrorCode = 0})
+      : super._(6, 'VALUE_TOO_LARGE', message, osErrorCode);
 }
 
 /// `LOCKED` (code 7, since ABI 1.0).
 ///
 /// Another process holds the database file's lock; close it there or open read-only.
 final class LockedException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const LockedException(String message) : super._(7, 'LOCKED', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const LockedException(String message, {int osErrorCode = 0})
+      : super._(7, 'LOCKED', message, osErrorCode);
 }
 
 /// `CORRUPTED` (code 8, since ABI 1.0).
 ///
 /// The file is damaged or is not a Nook database; restore a backup (check names the first bad page).
 final class CorruptedException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const CorruptedException(String message) : super._(8, 'CORRUPTED', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const CorruptedException(String message, {int osErrorCode = 0})
+      : super._(8, 'CORRUPTED', message, osErrorCode);
 }
 
 /// `IO` (code 9, since ABI 1.0).
 ///
 /// The operating system reported an I/O error; nothing uncommitted was kept.
 final class IoException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const IoException(String message) : super._(9, 'IO', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const IoException(String message, {int osErrorCode = 0})
+      : super._(9, 'IO', message, osErrorCode);
 }
 
 /// `READ_ONLY` (code 10, since ABI 1.0).
 ///
 /// A write was attempted on a database opened read-only.
 final class ReadOnlyException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const ReadOnlyException(String message) : super._(10, 'READ_ONLY', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const ReadOnlyException(String message, {int osErrorCode = 0})
+      : super._(10, 'READ_ONLY', message, osErrorCode);
 }
 
 /// `BUSY` (code 11, since ABI 1.0).
 ///
 /// The writer slot stayed taken (another write transaction is open) for longer than the caller would wait.
 final class BusyException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const BusyException(String message) : super._(11, 'BUSY', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const BusyException(String message, {int osErrorCode = 0})
+      : super._(11, 'BUSY', message, osErrorCode);
 }
 
 /// `CLOSED` (code 12, since ABI 1.0).
 ///
 /// The database, transaction or cursor was already closed, committed or rolled back.
 final class ClosedException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const ClosedException(String message) : super._(12, 'CLOSED', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const ClosedException(String message, {int osErrorCode = 0})
+      : super._(12, 'CLOSED', message, osErrorCode);
 }
 
 /// `INCOMPATIBLE` (code 13, since ABI 1.0).
 ///
 /// The file format or the library's ABI major version is not one this build supports.
 final class IncompatibleException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const IncompatibleException(String message) : super._(13, 'INCOMPATIBLE', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const IncompatibleException(String message, {int osErrorCode = 0})
+      : super._(13, 'INCOMPATIBLE', message, osErrorCode);
 }
 
 /// `DISK_FULL` (code 14, since ABI 1.0).
 ///
 /// The disk is full; nothing was committed. Free space and retry.
 final class DiskFullException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const DiskFullException(String message) : super._(14, 'DISK_FULL', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const DiskFullException(String message, {int osErrorCode = 0})
+      : super._(14, 'DISK_FULL', message, osErrorCode);
 }
 
 /// `INTERNAL` (code 15, since ABI 1.0).
 ///
 /// A bug in Nook (an invariant failed or a panic was caught); please report it.
 final class InternalException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const InternalException(String message) : super._(15, 'INTERNAL', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const InternalException(String message, {int osErrorCode = 0})
+      : super._(15, 'INTERNAL', message, osErrorCode);
 }
 
 /// `INVALID_HANDLE` (code 16, since ABI 1.0).
 ///
 /// The handle is zero, forged, already closed, or of the wrong kind for this function.
 final class InvalidHandleException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const InvalidHandleException(String message) : super._(16, 'INVALID_HANDLE', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const InvalidHandleException(String message, {int osErrorCode = 0})
+      : super._(16, 'INVALID_HANDLE', message, osErrorCode);
 }
 
 /// `BUFFER_TOO_SMALL` (code 17, since ABI 1.0).
 ///
 /// The caller's buffer is too small; the needed length was written to the length out-pointer.
 final class BufferTooSmallException extends NookException {
-  /// An error with the library's [message] (what went wrong and what to do).
-  const BufferTooSmallException(String message) : super._(17, 'BUFFER_TOO_SMALL', message);
+  /// An error with the library's [message] (what went wrong and what to do)
+  /// and the operating system's [osErrorCode] (0 when none).
+  const BufferTooSmallException(String message, {int osErrorCode = 0})
+      : super._(17, 'BUFFER_TOO_SMALL', message, osErrorCode);
 }
 
 /// The exception for [code], or [UnknownCodeException] for a code this
 /// package does not know (a newer library may append codes).
-NookException _exceptionForCode(int code, String message) => switch (code) {
-      1 => NotFoundException(message),
-      2 => AlreadyExistsException(message),
-      3 => InvalidArgumentException(message),
-      4 => InvalidValueException(message),
-      5 => KeyTooLargeException(message),
-      6 => ValueTooLargeException(message),
-      7 => LockedException(message),
-      8 => CorruptedException(message),
-      9 => IoException(message),
-      10 => ReadOnlyException(message),
-      11 => BusyException(message),
-      12 => ClosedException(message),
-      13 => IncompatibleException(message),
-      14 => DiskFullException(message),
-      15 => InternalException(message),
-      16 => InvalidHandleException(message),
-      17 => BufferTooSmallException(message),
-      _ => UnknownCodeException(code, message),
+NookException _exceptionForCode(int code, String message, int osErrorCode) =>
+    switch (code) {
+      1 => NotFoundException(message, osErrorCode: osErrorCode),
+      2 => AlreadyExistsException(message, osErrorCode: osErrorCode),
+      3 => InvalidArgumentException(message, osErrorCode: osErrorCode),
+      4 => InvalidValueException(message, osErrorCode: osErrorCode),
+      5 => KeyTooLargeException(message, osErrorCode: osErrorCode),
+      6 => ValueTooLargeException(message, osErrorCode: osErrorCode),
+      7 => LockedException(message, osErrorCode: osErrorCode),
+      8 => CorruptedException(message, osErrorCode: osErrorCode),
+      9 => IoException(message, osErrorCode: osErrorCode),
+      10 => ReadOnlyException(message, osErrorCode: osErrorCode),
+      11 => BusyException(message, osErrorCode: osErrorCode),
+      12 => ClosedException(message, osErrorCode: osErrorCode),
+      13 => IncompatibleException(message, osErrorCode: osErrorCode),
+      14 => DiskFullException(message, osErrorCode: osErrorCode),
+      15 => InternalException(message, osErrorCode: osErrorCode),
+      16 => InvalidHandleException(message, osErrorCode: osErrorCode),
+      17 => BufferTooSmallException(message, osErrorCode: osErrorCode),
+      _ => UnknownCodeException(code, message, osErrorCode: osErrorCode),
     };

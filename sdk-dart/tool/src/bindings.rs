@@ -32,6 +32,7 @@ pub const LEAF_FUNCTIONS: &[&str] = &[
     "nook_code_name",
     "nook_code_message",
     "nook_error_code",
+    "nook_error_os_code",
     "nook_error_message",
     "nook_error_close",
     "nook_buffer_data",

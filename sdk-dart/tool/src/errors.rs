@@ -117,12 +117,12 @@ pub fn generate(rows: &[ErrorRow]) -> String {
         writeln!(w, "final class {class} extends NookException {{").unwrap();
         writeln!(
             w,
-            "  /// An error with the library's [message] (what went wrong and what to do)."
+            "  /// An error with the library's [message] (what went wrong and what to do)\n  /// and the operating system's [osErrorCode] (0 when none)."
         )
         .unwrap();
         writeln!(
             w,
-            "  const {class}(String message) : super._({}, '{}', message);",
+            "  const {class}(String message, {{int osErrorCode = 0}})\n      : super._({}, '{}', message, osErrorCode);",
             r.code, r.name
         )
         .unwrap();
@@ -141,13 +141,23 @@ pub fn generate(rows: &[ErrorRow]) -> String {
     .unwrap();
     writeln!(
         w,
-        "NookException _exceptionForCode(int code, String message) => switch (code) {{"
+        "NookException _exceptionForCode(int code, String message, int osErrorCode) =>\n    switch (code) {{"
     )
     .unwrap();
     for r in rows {
-        writeln!(w, "      {} => {}(message),", r.code, class_name(&r.name)).unwrap();
+        writeln!(
+            w,
+            "      {} => {}(message, osErrorCode: osErrorCode),",
+            r.code,
+            class_name(&r.name)
+        )
+        .unwrap();
     }
-    writeln!(w, "      _ => UnknownCodeException(code, message),").unwrap();
+    writeln!(
+        w,
+        "      _ => UnknownCodeException(code, message, osErrorCode: osErrorCode),"
+    )
+    .unwrap();
     writeln!(w, "    }};").unwrap();
     out
 }
@@ -163,7 +173,9 @@ pub fn check_dart(rows: &[ErrorRow], dart: &str) -> Result<(), String> {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
-        let decl_end = rest.find('}').unwrap_or(rest.len());
+        // The class ends at a `}` at the start of a line (braces inside it,
+        // such as `{int osErrorCode = 0}`, are indented).
+        let decl_end = rest.find("\n}").unwrap_or(rest.len());
         let decl = &rest[..decl_end];
         if !decl.contains("extends NookException") {
             continue;
@@ -206,7 +218,10 @@ pub fn check_dart(rows: &[ErrorRow], dart: &str) -> Result<(), String> {
         if !dart.contains(&constant) {
             problems.push(format!("NookErrorCode lacks `{constant}`"));
         }
-        if !dart.contains(&format!("{} => {}(message)", r.code, want)) {
+        if !dart.contains(&format!(
+            "{} => {}(message, osErrorCode: osErrorCode)",
+            r.code, want
+        )) {
             problems.push(format!(
                 "_exceptionForCode does not map {} to {want}",
                 r.code
@@ -246,7 +261,9 @@ mod tests {
         let dart = generate(&rows);
         check_dart(&rows, &dart).unwrap();
         assert!(dart.contains("final class NotFoundException extends NookException"));
-        assert!(dart.contains("const IoException(String message) : super._(9, 'IO', message);"));
+        assert!(dart.contains(
+            "const IoException(String message, {int osErrorCode = 0})\n      : super._(9, 'IO', message, osErrorCode);"
+        ));
 
         let wrong = dart.replace("super._(7, 'LOCKED'", "super._(70, 'LOCKED'");
         assert!(check_dart(&rows, &wrong)

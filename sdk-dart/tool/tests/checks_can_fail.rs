@@ -160,8 +160,8 @@ fn every_check_fails_on_a_broken_file() {
         "sdk-dart/lib/src/errors.g.dart",
         |t| {
             t.replacen(
-                "super._(11, 'BUSY', message)",
-                "super._(111, 'BUSY', message)",
+                "super._(11, 'BUSY', message, osErrorCode)",
+                "super._(111, 'BUSY', message, osErrorCode)",
                 1,
             )
         },

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Tests of the test scripts themselves: tests/all.sh and tests/conformance.sh
+# must FAIL, not quietly pass, when one of the runners or test scripts they
+# call is missing (a rename or a bad merge must not turn a suite off).
+# Each script is copied into a scratch tree whose runners are stubs that
+# succeed (and whose `cargo` is a stub too), so the script would pass if it
+# skipped the missing one. Run by tests/all.sh; takes well under a second.
+# Usage: bash tests/scripts_test.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+
+fail() {
+  echo "scripts_test: FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# A fake toolchain: every cargo subcommand succeeds at once.
+mkdir -p "$scratch/bin"
+printf '#!/bin/sh\nexit 0\n' >"$scratch/bin/cargo"
+chmod +x "$scratch/bin/cargo"
+
+# make_tree DIR: a copy of tests/ with every runner present as a passing stub
+# that prints its summary line.
+make_tree() {
+  local tree=$1
+  mkdir -p "$tree/tests" "$tree/abi" "$tree/cli" "$tree/sdk-go" "$tree/sdk-dart"
+  cp "$root/tests/all.sh" "$root/tests/conformance.sh" "$tree/tests/"
+  printf '#!/usr/bin/env bash\nexit 0\n' >"$tree/tests/scripts_test.sh"
+  for script in abi/test.sh sdk-go/test.sh sdk-dart/check.sh; do
+    printf '#!/usr/bin/env bash\nexit 0\n' >"$tree/$script"
+  done
+  for entry in c:abi/conformance.sh cli:cli/conformance.sh go:sdk-go/conformance.sh dart:sdk-dart/conformance.sh; do
+    printf '#!/usr/bin/env bash\necho "%s: 1 passed, 0 failed"\n' "${entry%%:*}" >"$tree/${entry#*:}"
+  done
+  touch "$tree/sdk-go/go.mod"
+}
+
+# expect STATUS(0|nonzero) WHAT SCRIPT TREE
+expect() {
+  local want=$1 what=$2 script=$3 tree=$4 code=0
+  PATH="$scratch/bin:$PATH" bash "$tree/$script" >"$tree.out" 2>&1 || code=$?
+  if [ "$want" = 0 ] && [ "$code" -ne 0 ]; then
+    fail "$script with $what: exit $code, want 0"; sed 's/^/    /' "$tree.out" >&2
+  elif [ "$want" != 0 ] && [ "$code" -eq 0 ]; then
+    fail "$script with $what: exit 0, want a failure"; sed 's/^/    /' "$tree.out" >&2
+  fi
+}
+
+n=0
+for script in tests/all.sh tests/conformance.sh; do
+  n=$((n + 1))
+  make_tree "$scratch/t$n"
+  expect 0 "every runner present" "$script" "$scratch/t$n"
+done
+
+for missing in abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh tests/scripts_test.sh; do
+  n=$((n + 1))
+  make_tree "$scratch/t$n"
+  rm "$scratch/t$n/$missing"
+  expect nonzero "$missing missing" tests/all.sh "$scratch/t$n"
+  grep -q "$missing" "$scratch/t$n.out" || fail "tests/all.sh does not name the missing $missing"
+done
+
+for missing in abi/conformance.sh cli/conformance.sh sdk-go/conformance.sh sdk-dart/conformance.sh; do
+  n=$((n + 1))
+  make_tree "$scratch/t$n"
+  rm "$scratch/t$n/$missing"
+  expect nonzero "$missing missing" tests/conformance.sh "$scratch/t$n"
+  grep -q "$missing" "$scratch/t$n.out" || fail "tests/conformance.sh does not name the missing $missing"
+done
+
+if [ "$failures" -ne 0 ]; then
+  echo "scripts_test: $failures failed" >&2
+  exit 1
+fi
+echo "scripts_test: $n cases passed"
