@@ -423,13 +423,10 @@ impl WriteTxn {
     /// failure that poisoned it.
     pub(crate) fn check_not_poisoned(&self) -> Result<()> {
         match self.poisoned.get() {
-            Some(e) => Err(Error::new(
-                e.kind(),
-                format!(
-                    "this write transaction failed earlier ({}) and must be rolled back; nothing of it can be committed",
-                    e.message()
-                ),
-            )),
+            Some(e) => Err(e.reworded(format!(
+                "this write transaction failed earlier ({}) and must be rolled back; nothing of it can be committed",
+                e.message()
+            ))),
             None => Ok(()),
         }
     }
