@@ -16,6 +16,10 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo test (engine, ABI, CLI, generators)"
 cargo test --workspace --quiet
 
+step "page cache model check (loom: get/insert/evict/remove against readers)"
+RUSTFLAGS="--cfg loom --cfg crossbeam_loom" CARGO_TARGET_DIR=target/loom \
+  cargo test -p nook --lib --release --quiet cache_model
+
 if [ -f abi/test.sh ]; then
   step "C ABI: header freshness, misuse tests, valgrind"
   bash abi/test.sh
