@@ -29,6 +29,14 @@
 mod slab;
 mod sync;
 
+// Under loom alone, crossbeam-epoch would use std's atomics, which loom
+// cannot see: the model would report races the epoch prevents.
+#[cfg(all(loom, not(crossbeam_loom)))]
+compile_error!(
+    "the cache's model check needs crossbeam-epoch's loom build too: \
+     RUSTFLAGS=\"--cfg loom --cfg crossbeam_loom\""
+);
+
 #[cfg(all(test, loom))]
 mod model;
 
