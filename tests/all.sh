@@ -32,6 +32,14 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "cargo test (engine, ABI, CLI, generators)"
 cargo test --workspace --quiet
 
+step "page cache model check (loom: get/insert/evict/remove against readers)"
+loom_out=$(RUSTFLAGS="--cfg loom --cfg crossbeam_loom" CARGO_TARGET_DIR=target/loom \
+  cargo test -p nook --lib --release cache_model 2>&1) || { printf '%s\n' "$loom_out"; exit 1; }
+printf '%s\n' "$loom_out" | grep -E '^test |^test result'
+# A filter that matched nothing would pass silently: require the scenarios.
+printf '%s\n' "$loom_out" | grep -Eq '^test result: ok\. ([3-9]|[1-9][0-9]+) passed' || {
+  echo "the loom model check ran fewer than 3 scenarios" >&2; exit 1; }
+
 step "C ABI: header freshness, misuse tests, valgrind"
 bash abi/test.sh
 

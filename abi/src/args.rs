@@ -34,7 +34,10 @@ pub(crate) unsafe fn bytes<'a>(
             "{name}_len ({len}) is larger than any buffer"
         )));
     }
-    Ok(std::slice::from_raw_parts(ptr, len))
+    // SAFETY: `ptr` is not NULL and `len` is at most isize::MAX (both
+    // checked above); that it points to `len` readable bytes, unchanged for
+    // the call, is the caller's contract. A u8 needs no alignment.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
 /// A key: 1 to 4096 bytes. The length is checked before the memory is read
@@ -56,7 +59,8 @@ pub(crate) unsafe fn key<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Fai
             format!("key_len is {len}; keys may be at most {MAX_KEY_LEN} bytes"),
         ));
     }
-    bytes(ptr, len, "key")
+    // SAFETY: our caller's contract is that of `bytes`.
+    unsafe { bytes(ptr, len, "key") }
 }
 
 /// A key prefix for a cursor: empty means every pair. `None` when it is longer
@@ -74,7 +78,8 @@ pub(crate) unsafe fn prefix<'a>(ptr: *const u8, len: usize) -> Result<Option<&'a
         }
         return Ok(None);
     }
-    bytes(ptr, len, "prefix").map(Some)
+    // SAFETY: our caller's contract is that of `bytes`.
+    unsafe { bytes(ptr, len, "prefix") }.map(Some)
 }
 
 /// A CBOR value. Its length is checked against the limit before the memory is
@@ -89,7 +94,8 @@ pub(crate) unsafe fn value<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], F
             format!("value_len is {len}; values may be at most {MAX_VALUE_LEN} bytes (64 MiB)"),
         ));
     }
-    bytes(ptr, len, "value")
+    // SAFETY: our caller's contract is that of `bytes`.
+    unsafe { bytes(ptr, len, "value") }
 }
 
 /// A file path given as bytes (any bytes but NUL on Unix; UTF-8 elsewhere).
@@ -107,7 +113,8 @@ pub(crate) unsafe fn path(ptr: *const u8, len: usize, name: &str) -> Result<Path
             "{name}_len is {len}; paths may be at most {MAX_PATH_LEN} bytes"
         )));
     }
-    let raw = bytes(ptr, len, name)?;
+    // SAFETY: our caller's contract is that of `bytes`.
+    let raw = unsafe { bytes(ptr, len, name) }?;
     if raw.contains(&0) {
         return Err(Failure::invalid_argument(format!(
             "{name} contains a NUL byte"
@@ -201,6 +208,7 @@ mod tests {
 
     #[test]
     fn null_is_allowed_only_with_length_zero() {
+        // SAFETY: NULL pointers, which `bytes` must refuse without reading.
         unsafe {
             assert_eq!(bytes(std::ptr::null(), 0, "key").unwrap(), b"");
             let err = bytes(std::ptr::null(), 3, "key").unwrap_err();
@@ -213,6 +221,9 @@ mod tests {
     fn oversized_lengths_are_refused_before_reading() {
         // A dangling pointer with a huge length: nothing may be read.
         let p = std::ptr::NonNull::<u8>::dangling().as_ptr();
+        // SAFETY: not sound to read, which is the point: each call must
+        // refuse the length before touching `p` (Miri/valgrind would see a
+        // read).
         unsafe {
             assert_eq!(
                 key(p, usize::MAX).unwrap_err().code,
@@ -243,6 +254,7 @@ mod tests {
 
     #[test]
     fn paths_must_be_non_empty_and_free_of_nul() {
+        // SAFETY: each pointer is a literal of at least the length given.
         unsafe {
             assert!(path(b"".as_ptr(), 0, "path").is_err());
             assert!(path(b"a\0b".as_ptr(), 3, "path")

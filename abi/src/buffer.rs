@@ -24,8 +24,12 @@ pub unsafe extern "C" fn nook_buffer_data(
             Object::Buffer(bytes) => (bytes.as_ptr(), bytes.len()),
             _ => unreachable!("kind checked"),
         })?;
-        store(data, ptr);
-        store(len, n);
+        // SAFETY: `data` and `len` are not NULL (checked above) and, by the
+        // caller's contract, valid for writes.
+        unsafe {
+            store(data, ptr);
+            store(len, n);
+        }
         Ok::<(), Failure>(())
     })
 }

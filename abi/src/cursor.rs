@@ -7,7 +7,7 @@
 use crate::args;
 use crate::codes;
 use crate::data::Target;
-use crate::failure::{call, call_plain, store, Failure};
+use crate::failure::{call, call_plain, store, ErrorOut, Failure};
 use crate::handles::{self, Kind, Object};
 use crate::objects::{self, Cursor, CursorState, Source, Transaction, TxnState};
 use std::sync::{Arc, Mutex};
@@ -32,9 +32,12 @@ pub unsafe extern "C" fn nook_cursor_open(
     cursor: *mut u64,
     error: *mut u64,
 ) -> i32 {
-    call("nook_cursor_open", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_cursor_open", unsafe { ErrorOut::new(error) }, || {
         args::required(cursor, "cursor")?;
-        let prefix = args::prefix(prefix, prefix_len)?;
+        // SAFETY: the caller's contract: `prefix_len` readable bytes at
+        // `prefix` during the call (the cursor keeps a copy, not the slice).
+        let prefix = unsafe { args::prefix(prefix, prefix_len) }?;
         let state = |snapshot| {
             Mutex::new(CursorState {
                 snapshot,
@@ -59,7 +62,9 @@ pub unsafe extern "C" fn nook_cursor_open(
                 txn.adopt_cursor(Object::Cursor(Arc::new(object)))?
             }
         };
-        store(cursor, handle);
+        // SAFETY: not NULL (checked above), so writable by the caller's
+        // contract.
+        unsafe { store(cursor, handle) };
         Ok(())
     })
 }
@@ -141,32 +146,42 @@ pub unsafe extern "C" fn nook_cursor_next(
     len: *mut usize,
     error: *mut u64,
 ) -> i32 {
-    call("nook_cursor_next", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_cursor_next", unsafe { ErrorOut::new(error) }, || {
         args::required(count, "count")?;
         args::required(len, "len")?;
         args::out_buffer(buf, cap)?;
-        store(count, 0);
-        store(len, 0);
+        // SAFETY: `count` and `len` are not NULL (checked above), so
+        // writable by the caller's contract; the same below.
+        unsafe {
+            store(count, 0);
+            store(len, 0);
+        }
         let cursor = handles::cursor(cursor, "cursor")?;
         let mut state = cursor
             .state
             .lock()
             .map_err(|_| Failure::poisoned("cursor"))?;
         let mut packer = RecordPacker {
-            // SAFETY: buf holds cap writable bytes (caller contract; out_buffer
-            // checked it is not NULL unless cap is 0).
-            buf: args::out_slice(buf, cap),
+            // SAFETY: `buf` holds `cap` writable bytes that nothing else uses
+            // during the call (the caller's contract), or cap is 0 and buf may
+            // be NULL (out_slice then makes no slice from it).
+            buf: unsafe { args::out_slice(buf, cap) },
             used: 0,
             pairs: 0,
             first_need: None,
         };
         scan(&cursor.source, &mut state, &mut packer)?;
         if let Some(need) = packer.first_need {
-            store(len, need);
+            // SAFETY: as above.
+            unsafe { store(len, need) };
             return Err(Failure::quiet(codes::NOOK_BUFFER_TOO_SMALL));
         }
-        store(count, packer.pairs);
-        store(len, packer.used);
+        // SAFETY: as above.
+        unsafe {
+            store(count, packer.pairs);
+            store(len, packer.used);
+        }
         Ok(())
     })
 }

@@ -5,7 +5,7 @@
 
 use crate::args;
 use crate::codes;
-use crate::failure::{call, store, Failure};
+use crate::failure::{call, store, ErrorOut, Failure};
 use crate::handles::{self, Kind, Object};
 use crate::objects::{Database, Transaction, TxnState};
 use std::sync::Arc;
@@ -137,23 +137,30 @@ pub unsafe extern "C" fn nook_get(
     value_len: *mut usize,
     error: *mut u64,
 ) -> i32 {
-    call("nook_get", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_get", unsafe { ErrorOut::new(error) }, || {
         args::required(value_len, "value_len")?;
         args::out_buffer(buf, cap)?;
-        let key = args::key(key, key_len)?;
+        // SAFETY: the caller's contract: `key_len` readable bytes at `key`.
+        let key = unsafe { args::key(key, key_len) }?;
         let target = Target::get(target)?;
         let outcome = target.read(|r| {
             Ok(r.get_with(key, |value| match value {
                 None => codes::NOOK_NOT_FOUND,
                 Some(v) if v.len() > cap => {
-                    store(value_len, v.len());
+                    // SAFETY: not NULL (checked above), so writable by the
+                    // caller's contract; the same below.
+                    unsafe { store(value_len, v.len()) };
                     codes::NOOK_BUFFER_TOO_SMALL
                 }
                 Some(v) => {
-                    // SAFETY: buf holds cap >= v.len() writable bytes (caller
-                    // contract), or v is empty and buf may be NULL.
-                    args::copy_out(v, buf);
-                    store(value_len, v.len());
+                    // SAFETY: `buf` holds `cap` >= v.len() writable bytes
+                    // (the caller's contract) that cannot overlap the
+                    // engine's value, or v is empty and buf may be NULL
+                    // (copy_out then does not touch it).
+                    unsafe { args::copy_out(v, buf) };
+                    // SAFETY: `value_len` is the caller's out-pointer, checked non-NULL.
+                    unsafe { store(value_len, v.len()) };
                     codes::NOOK_OK
                 }
             })?)
@@ -161,7 +168,8 @@ pub unsafe extern "C" fn nook_get(
         match outcome {
             codes::NOOK_OK => Ok(()),
             codes::NOOK_NOT_FOUND => {
-                store(value_len, 0);
+                // SAFETY: as above.
+                unsafe { store(value_len, 0) };
                 Err(Failure::quiet(outcome))
             }
             _ => Err(Failure::quiet(outcome)),
@@ -184,14 +192,19 @@ pub unsafe extern "C" fn nook_get_buffer(
     buffer: *mut u64,
     error: *mut u64,
 ) -> i32 {
-    call("nook_get_buffer", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_get_buffer", unsafe { ErrorOut::new(error) }, || {
         args::required(buffer, "buffer")?;
-        store(buffer, 0);
-        let key = args::key(key, key_len)?;
+        // SAFETY: not NULL (checked above), so writable by the caller's
+        // contract; the same below.
+        unsafe { store(buffer, 0) };
+        // SAFETY: the caller's contract: `key_len` readable bytes at `key`.
+        let key = unsafe { args::key(key, key_len) }?;
         let target = Target::get(target)?;
         let value = target.read(|r| Ok(r.get_with(key, |v| v.map(Box::<[u8]>::from))?))?;
         let value = value.ok_or(Failure::quiet(codes::NOOK_NOT_FOUND))?;
-        store(buffer, handles::insert(Object::Buffer(value))?);
+        // SAFETY: as above.
+        unsafe { store(buffer, handles::insert(Object::Buffer(value))?) };
         Ok(())
     })
 }
@@ -208,11 +221,15 @@ pub unsafe extern "C" fn nook_contains(
     found: *mut u32,
     error: *mut u64,
 ) -> i32 {
-    call("nook_contains", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_contains", unsafe { ErrorOut::new(error) }, || {
         args::required(found, "found")?;
-        let key = args::key(key, key_len)?;
+        // SAFETY: the caller's contract: `key_len` readable bytes at `key`.
+        let key = unsafe { args::key(key, key_len) }?;
         let present = Target::get(target)?.read(|r| Ok(r.contains(key)?))?;
-        store(found, u32::from(present));
+        // SAFETY: not NULL (checked above), so writable by the caller's
+        // contract.
+        unsafe { store(found, u32::from(present)) };
         Ok(())
     })
 }
@@ -222,10 +239,13 @@ pub unsafe extern "C" fn nook_contains(
 /// Statuses: OK; INVALID_ARGUMENT; INVALID_HANDLE; CLOSED; INTERNAL.
 #[no_mangle]
 pub unsafe extern "C" fn nook_count(target: u64, count: *mut u64, error: *mut u64) -> i32 {
-    call("nook_count", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_count", unsafe { ErrorOut::new(error) }, || {
         args::required(count, "count")?;
         let n = Target::get(target)?.read(|r| Ok(r.len()))?;
-        store(count, n);
+        // SAFETY: not NULL (checked above), so writable by the caller's
+        // contract.
+        unsafe { store(count, n) };
         Ok(())
     })
 }
@@ -238,6 +258,9 @@ enum Store {
     Update,
 }
 
+/// # Safety
+/// `key` and `value` point to `key_len` and `value_len` readable bytes (or
+/// are NULL with a length of 0), unchanged during the call.
 unsafe fn store_value(
     target: u64,
     key: *const u8,
@@ -246,8 +269,10 @@ unsafe fn store_value(
     value_len: usize,
     how: Store,
 ) -> Result<(), Failure> {
-    let key = args::key(key, key_len)?;
-    let value = args::value(value, value_len)?;
+    // SAFETY: our contract is that of `args::bytes`, for both.
+    let key = unsafe { args::key(key, key_len) }?;
+    // SAFETY: as above.
+    let value = unsafe { args::value(value, value_len) }?;
     let written = Target::get(target)?.write(|w| match (w, how) {
         (Writer::Database(db), Store::Put) => db.put(key, value),
         (Writer::Database(db), Store::Insert) => db.insert(key, value),
@@ -282,8 +307,11 @@ pub unsafe extern "C" fn nook_put(
     value_len: usize,
     error: *mut u64,
 ) -> i32 {
-    call("nook_put", error, || {
-        store_value(target, key, key_len, value, value_len, Store::Put)
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_put", unsafe { ErrorOut::new(error) }, || {
+        // SAFETY: the caller's contract: `key_len` and `value_len`
+        // readable bytes at `key` and `value`.
+        unsafe { store_value(target, key, key_len, value, value_len, Store::Put) }
     })
 }
 
@@ -299,8 +327,11 @@ pub unsafe extern "C" fn nook_insert(
     value_len: usize,
     error: *mut u64,
 ) -> i32 {
-    call("nook_insert", error, || {
-        store_value(target, key, key_len, value, value_len, Store::Insert)
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_insert", unsafe { ErrorOut::new(error) }, || {
+        // SAFETY: the caller's contract: `key_len` and `value_len`
+        // readable bytes at `key` and `value`.
+        unsafe { store_value(target, key, key_len, value, value_len, Store::Insert) }
     })
 }
 
@@ -316,8 +347,11 @@ pub unsafe extern "C" fn nook_update(
     value_len: usize,
     error: *mut u64,
 ) -> i32 {
-    call("nook_update", error, || {
-        store_value(target, key, key_len, value, value_len, Store::Update)
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_update", unsafe { ErrorOut::new(error) }, || {
+        // SAFETY: the caller's contract: `key_len` and `value_len`
+        // readable bytes at `key` and `value`.
+        unsafe { store_value(target, key, key_len, value, value_len, Store::Update) }
     })
 }
 
@@ -335,13 +369,16 @@ pub unsafe extern "C" fn nook_delete(
     existed: *mut u32,
     error: *mut u64,
 ) -> i32 {
-    call("nook_delete", error, || {
-        let key = args::key(key, key_len)?;
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_delete", unsafe { ErrorOut::new(error) }, || {
+        // SAFETY: the caller's contract: `key_len` readable bytes at `key`.
+        let key = unsafe { args::key(key, key_len) }?;
         let was = Target::get(target)?.write(|w| match w {
             Writer::Database(db) => db.delete(key),
             Writer::Write(t) => t.delete(key),
         })?;
-        store(existed, u32::from(was));
+        // SAFETY: an optional out-pointer: NULL (skipped) or writable.
+        unsafe { store(existed, u32::from(was)) };
         Ok(())
     })
 }
@@ -365,8 +402,10 @@ pub unsafe extern "C" fn nook_write_batch(
     len: usize,
     error: *mut u64,
 ) -> i32 {
-    call("nook_write_batch", error, || {
-        let records = args::bytes(records, len, "records")?;
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_write_batch", unsafe { ErrorOut::new(error) }, || {
+        // SAFETY: the caller's contract: `len` readable bytes at `records`.
+        let records = unsafe { args::bytes(records, len, "records") }?;
         let batch = parse_batch(records)?;
         Target::get(target)?.write(|w| match w {
             Writer::Database(db) => db.write_batch(&batch),

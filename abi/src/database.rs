@@ -2,7 +2,7 @@
 //! check, stats, compact, backup.
 
 use crate::args;
-use crate::failure::{call, call_plain, store, Failure};
+use crate::failure::{call, call_plain, store, ErrorOut, Failure};
 use crate::handles::{self, Kind, Object};
 use crate::objects::{self, Database};
 use std::sync::Arc;
@@ -94,13 +94,22 @@ fn engine_busy_timeout(ms: u32) -> Duration {
     busy_timeout(ms).unwrap_or(Duration::MAX)
 }
 
-fn publish(db: *mut u64, engine: engine::Database, busy_timeout_ms: u32) -> Result<(), Failure> {
+/// Makes the DATABASE handle of `engine` and writes it to `*db`.
+///
+/// # Safety
+/// `db` is NULL or valid for a write of a `u64` (the caller's out-pointer).
+unsafe fn publish(
+    db: *mut u64,
+    engine: engine::Database,
+    busy_timeout_ms: u32,
+) -> Result<(), Failure> {
     let object = Object::Database(Arc::new(Database::new(
         engine,
         busy_timeout(busy_timeout_ms),
     )));
     let handle = handles::insert(object)?;
-    // SAFETY: checked non-NULL by the caller before the database was opened.
+    // SAFETY: NULL or writable (our contract); the exported functions
+    // refuse NULL before opening anything.
     unsafe { store(db, handle) };
     Ok(())
 }
@@ -131,13 +140,16 @@ pub unsafe extern "C" fn nook_open(
     db: *mut u64,
     error: *mut u64,
 ) -> i32 {
-    call("nook_open", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_open", unsafe { ErrorOut::new(error) }, || {
         args::required(db, "db")?;
-        let path = args::path(path, path_len, "path")?;
+        // SAFETY: the caller's contract: `path_len` readable bytes at `path`.
+        let path = unsafe { args::path(path, path_len, "path") }?;
         let options = options(flags, cache_size, page_size)?
             .busy_timeout(engine_busy_timeout(busy_timeout_ms));
         let engine = engine::Database::open_with(&path, &options)?;
-        publish(db, engine, busy_timeout_ms)
+        // SAFETY: `db` is the caller's out-pointer (NULL refused above).
+        unsafe { publish(db, engine, busy_timeout_ms) }
     })
 }
 
@@ -153,12 +165,14 @@ pub unsafe extern "C" fn nook_open_memory(
     db: *mut u64,
     error: *mut u64,
 ) -> i32 {
-    call("nook_open_memory", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_open_memory", unsafe { ErrorOut::new(error) }, || {
         args::required(db, "db")?;
         let options = options(NOOK_OPEN_CREATE, cache_size, page_size)?
             .busy_timeout(engine_busy_timeout(busy_timeout_ms));
         let engine = engine::Database::memory_with(&options)?;
-        publish(db, engine, busy_timeout_ms)
+        // SAFETY: `db` is the caller's out-pointer (NULL refused above).
+        unsafe { publish(db, engine, busy_timeout_ms) }
     })
 }
 
@@ -178,7 +192,8 @@ pub unsafe extern "C" fn nook_close(db: u64) -> i32 {
 /// Statuses: OK; INVALID_HANDLE; BUSY; CLOSED; IO; DISK_FULL; INTERNAL.
 #[no_mangle]
 pub unsafe extern "C" fn nook_sync(db: u64, error: *mut u64) -> i32 {
-    call("nook_sync", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_sync", unsafe { ErrorOut::new(error) }, || {
         let db = handles::database(db, "db")?;
         db.wait_for_writers()?;
         Ok(db.engine.sync()?)
@@ -197,11 +212,16 @@ pub unsafe extern "C" fn nook_check(
     keys_checked: *mut u64,
     error: *mut u64,
 ) -> i32 {
-    call("nook_check", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_check", unsafe { ErrorOut::new(error) }, || {
         let db = handles::database(db, "db")?;
         let report = db.engine.check()?;
-        store(pages_checked, report.pages_checked);
-        store(keys_checked, report.keys_checked);
+        // SAFETY: optional out-pointers: NULL (skipped by `store`) or
+        // writable, by the caller's contract.
+        unsafe {
+            store(pages_checked, report.pages_checked);
+            store(keys_checked, report.keys_checked);
+        }
         Ok(())
     })
 }
@@ -221,7 +241,8 @@ pub unsafe extern "C" fn nook_stats(
     available: *mut usize,
     error: *mut u64,
 ) -> i32 {
-    call("nook_stats", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_stats", unsafe { ErrorOut::new(error) }, || {
         if fields.is_null() && field_count > 0 {
             return Err(Failure::invalid_argument(format!(
                 "fields is NULL but field_count is {field_count}"
@@ -246,9 +267,13 @@ pub unsafe extern "C" fn nook_stats(
             s.cache_misses,
         ];
         for i in 0..field_count {
-            store(fields.add(i), values.get(i).copied().unwrap_or(0));
+            // SAFETY: `fields` holds `field_count` writable u64s (the
+            // caller's contract; not NULL when field_count > 0, checked
+            // above), and i < field_count keeps `add` inside them.
+            unsafe { store(fields.add(i), values.get(i).copied().unwrap_or(0)) };
         }
-        store(available, NOOK_STATS_LEN);
+        // SAFETY: an optional out-pointer: NULL or writable.
+        unsafe { store(available, NOOK_STATS_LEN) };
         Ok(())
     })
 }
@@ -265,12 +290,17 @@ pub unsafe extern "C" fn nook_compact(
     size_after: *mut u64,
     error: *mut u64,
 ) -> i32 {
-    call("nook_compact", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_compact", unsafe { ErrorOut::new(error) }, || {
         let db = handles::database(db, "db")?;
         db.wait_for_writers()?;
         let report = db.engine.compact()?;
-        store(size_before, report.size_before);
-        store(size_after, report.size_after);
+        // SAFETY: optional out-pointers: NULL (skipped by `store`) or
+        // writable, by the caller's contract.
+        unsafe {
+            store(size_before, report.size_before);
+            store(size_after, report.size_after);
+        }
         Ok(())
     })
 }
@@ -288,8 +318,10 @@ pub unsafe extern "C" fn nook_backup(
     path_len: usize,
     error: *mut u64,
 ) -> i32 {
-    call("nook_backup", error, || {
-        let path = args::path(path, path_len, "path")?;
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_backup", unsafe { ErrorOut::new(error) }, || {
+        // SAFETY: the caller's contract: `path_len` readable bytes at `path`.
+        let path = unsafe { args::path(path, path_len, "path") }?;
         let db = handles::database(db, "db")?;
         Ok(db.engine.backup(&path)?)
     })

@@ -96,7 +96,22 @@ impl From<engine::Error> for Failure {
 /// `ptr` is NULL or valid for a write of `T` (alignment is not required).
 pub(crate) unsafe fn store<T>(ptr: *mut T, value: T) {
     if !ptr.is_null() {
-        ptr.write_unaligned(value);
+        // SAFETY: not NULL, so valid for an unaligned write (our contract).
+        unsafe { ptr.write_unaligned(value) };
+    }
+}
+
+/// The `error` out-parameter of an exported function: NULL, or where [`call`]
+/// writes 0 or the ERROR handle of the failure.
+#[derive(Clone, Copy)]
+pub(crate) struct ErrorOut(*mut u64);
+
+impl ErrorOut {
+    /// # Safety
+    /// `ptr` is NULL or valid for a write of a `u64` (alignment is not
+    /// required) until the [`call`] it is given to returns.
+    pub(crate) unsafe fn new(ptr: *mut u64) -> ErrorOut {
+        ErrorOut(ptr)
     }
 }
 
@@ -105,24 +120,26 @@ pub(crate) unsafe fn store<T>(ptr: *mut T, value: T) {
 /// is not NULL) to 0 on success or to a new ERROR handle on failure (0 for a
 /// quiet failure, or when no handle could be made).
 ///
-/// # Safety
-/// `error` is NULL or valid for a write of a `u64`.
-pub(crate) unsafe fn call(
+/// The `error` out-pointer's validity is the contract of [`ErrorOut::new`].
+pub(crate) fn call(
     function: &'static str,
-    error: *mut u64,
+    error: ErrorOut,
     body: impl FnOnce() -> Result<(), Failure>,
 ) -> i32 {
+    let ErrorOut(error) = error;
     let result = catch_unwind(AssertUnwindSafe(body))
         .unwrap_or_else(|payload| Err(Failure::from_panic(function, payload)));
     match result {
         Ok(()) => {
-            store(error, 0);
+            // SAFETY: NULL or writable: the contract of `ErrorOut::new`.
+            unsafe { store(error, 0) };
             codes::NOOK_OK
         }
         Err(failure) => {
             let code = failure.code;
             if !error.is_null() {
-                store(error, publish(function, failure));
+                // SAFETY: writable: the contract of `ErrorOut::new`.
+                unsafe { store(error, publish(function, failure)) };
             }
             code
         }
@@ -175,7 +192,9 @@ pub unsafe extern "C" fn nook_error_code(error: u64, code: *mut i32) -> i32 {
             Object::Error { code, .. } => *code,
             _ => unreachable!("kind checked"),
         })?;
-        store(code, value);
+        // SAFETY: not NULL (checked above), so writable by the caller's
+        // contract.
+        unsafe { store(code, value) };
         Ok(())
     })
 }
@@ -197,7 +216,9 @@ pub unsafe extern "C" fn nook_error_os_code(error: u64, os_code: *mut i32) -> i3
             Object::Error { os_code, .. } => *os_code,
             _ => unreachable!("kind checked"),
         })?;
-        store(os_code, value);
+        // SAFETY: not NULL (checked above), so writable by the caller's
+        // contract.
+        unsafe { store(os_code, value) };
         Ok(())
     })
 }
@@ -229,13 +250,15 @@ pub unsafe extern "C" fn nook_error_message(
             let Object::Error { message, .. } = o else {
                 unreachable!("kind checked")
             };
-            store(len, message.len());
+            // SAFETY: not NULL (checked above), so writable by the caller's
+            // contract.
+            unsafe { store(len, message.len()) };
             if message.len() > cap {
                 return Err(Failure::quiet(codes::NOOK_BUFFER_TOO_SMALL));
             }
             // SAFETY: buf holds cap >= message.len() writable bytes (caller
             // contract), or the message is empty and buf may be NULL.
-            crate::args::copy_out(message.as_bytes(), buf);
+            unsafe { crate::args::copy_out(message.as_bytes(), buf) };
             Ok(())
         })?
     })
@@ -258,6 +281,7 @@ mod tests {
     fn message_of(error: u64) -> String {
         let mut buf = vec![0u8; 512];
         let mut len = 0;
+        // SAFETY: `buf` holds `buf.len()` bytes; `len` is a local.
         let status = unsafe { nook_error_message(error, buf.as_mut_ptr(), buf.len(), &mut len) };
         assert_eq!(status, codes::NOOK_OK);
         buf.truncate(len);
@@ -267,7 +291,10 @@ mod tests {
     #[test]
     fn a_panic_becomes_internal_with_an_error_handle() {
         let mut error = 0;
-        let status = unsafe { call("nook_test", &mut error, || panic!("boom")) };
+        // SAFETY: `error` is a local, alive across the call.
+        let status = call("nook_test", unsafe { ErrorOut::new(&mut error) }, || {
+            panic!("boom")
+        });
         assert_eq!(status, codes::NOOK_INTERNAL);
         assert_ne!(error, 0);
         let message = message_of(error);
@@ -275,6 +302,7 @@ mod tests {
             message.starts_with("nook_test: nook_test panicked (boom)"),
             "{message}"
         );
+        // SAFETY: no pointer arguments.
         assert_eq!(unsafe { nook_error_close(error) }, codes::NOOK_OK);
         assert_eq!(
             call_plain("nook_test", || panic!("again")),
@@ -285,35 +313,34 @@ mod tests {
     #[test]
     fn success_sets_error_to_zero_and_quiet_failures_make_no_handle() {
         let mut error = 77;
+        // SAFETY (every `ErrorOut::new` below): `error` is a local, alive
+        // across the call, or NULL.
+        let out = |error: &mut u64| unsafe { ErrorOut::new(error) };
         assert_eq!(
-            unsafe { call("nook_test", &mut error, || Ok(())) },
+            call("nook_test", out(&mut error), || Ok(())),
             codes::NOOK_OK
         );
         assert_eq!(error, 0);
         error = 77;
-        let status = unsafe {
-            call("nook_test", &mut error, || {
-                Err(Failure::quiet(codes::NOOK_NOT_FOUND))
-            })
-        };
+        let status = call("nook_test", out(&mut error), || {
+            Err(Failure::quiet(codes::NOOK_NOT_FOUND))
+        });
         assert_eq!((status, error), (codes::NOOK_NOT_FOUND, 0));
-        let status = unsafe {
-            call("nook_test", &mut error, || {
-                Err(Failure::new(codes::NOOK_READ_ONLY, "no writes here"))
-            })
-        };
+        let status = call("nook_test", out(&mut error), || {
+            Err(Failure::new(codes::NOOK_READ_ONLY, "no writes here"))
+        });
         assert_eq!(status, codes::NOOK_READ_ONLY);
         assert_eq!(message_of(error), "nook_test: no writes here");
         let mut code = 0;
+        // SAFETY: `code` is a local.
         assert_eq!(unsafe { nook_error_code(error, &mut code) }, codes::NOOK_OK);
         assert_eq!(code, codes::NOOK_READ_ONLY);
+        // SAFETY: no pointer arguments.
         assert_eq!(unsafe { nook_error_close(error) }, codes::NOOK_OK);
         // A NULL error pointer is allowed.
-        let status = unsafe {
-            call("nook_test", std::ptr::null_mut(), || {
-                Err(Failure::closed("x"))
-            })
-        };
+        // SAFETY: NULL is allowed.
+        let null = unsafe { ErrorOut::new(std::ptr::null_mut()) };
+        let status = call("nook_test", null, || Err(Failure::closed("x")));
         assert_eq!(status, codes::NOOK_CLOSED);
     }
 }

@@ -11,6 +11,7 @@ use std::ptr::null_mut;
 fn open(path: &std::path::Path, error: &mut u64) -> (i32, u64) {
     let path = path.to_str().unwrap().as_bytes();
     let mut db = 0;
+    // SAFETY: every pointer is to a live local or slice, with its length.
     let status = unsafe {
         nook_open(
             path.as_ptr(),
@@ -29,6 +30,7 @@ fn open(path: &std::path::Path, error: &mut u64) -> (i32, u64) {
 fn message_of(error: u64) -> String {
     let mut buf = vec![0u8; 512];
     let mut len = 0;
+    // SAFETY: every pointer is to a live local or slice, with its length.
     let status = unsafe { nook_error_message(error, buf.as_mut_ptr(), buf.len(), &mut len) };
     assert_eq!(status, NOOK_OK);
     buf.truncate(len);
@@ -53,6 +55,7 @@ fn another_format_version_is_incompatible_and_left_untouched() {
     let mut error = 0;
     let (status, db) = open(&path, &mut error);
     assert_eq!(status, NOOK_OK);
+    // SAFETY: no pointer arguments.
     assert_eq!(unsafe { nook_close(db) }, NOOK_OK);
 
     for version in [1, engine::FORMAT_VERSION + 1] {
@@ -65,6 +68,7 @@ fn another_format_version_is_incompatible_and_left_untouched() {
             message.contains(&format!("format version {version}")),
             "{message}"
         );
+        // SAFETY: no pointer arguments.
         assert_eq!(unsafe { nook_error_close(error) }, NOOK_OK);
         assert_eq!(
             std::fs::read(&path).unwrap(),

@@ -30,11 +30,26 @@
 //! (`handles`), runs the engine operation on the object (`objects`), writes
 //! results through out-pointers, and turns a failure into a status code plus an
 //! ERROR handle.
+//!
+//! ## Where `unsafe` lives
+//!
+//! A C ABI takes raw pointers, so `unsafe` is needed where they are read and
+//! written, and nowhere else: it is denied crate-wide and allowed on the
+//! modules of exported functions (`meta`, `failure`, `database`, `data`,
+//! `txn`, `cursor`, `buffer`; `#[no_mangle]` counts as unsafe too), on
+//! `args`, which turns checked (pointer, length) pairs into slices, and on the
+//! tests that call the exported functions. The handle table, the objects and
+//! the writer gate are safe code. Each `unsafe` block has a `// SAFETY:`
+//! comment naming what it relies on, usually the caller's side of the
+//! pointer contract in `spec/abi.md`; `unsafe_op_in_unsafe_fn` is denied, so
+//! an exported function's body marks each raw-pointer step.
 
 // Every exported function is `unsafe extern "C"`: its safety contract (which
 // pointers must be valid for how many bytes) is written once in spec/abi.md
 // rather than repeated on each function.
 #![allow(clippy::missing_safety_doc)]
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 // Every entry point catches panics (spec/abi.md, section 1); with
 // `panic = "abort"` a bug would abort the host process instead of returning
@@ -46,28 +61,38 @@ compile_error!("nook-abi must be built with panic = \"unwind\" (see spec/abi.md,
 #[rustfmt::skip]
 pub mod codes;
 
+#[allow(unsafe_code)]
 pub mod meta;
 
+#[allow(unsafe_code)]
 pub mod failure;
 
+#[allow(unsafe_code)]
 pub mod database;
 
+#[allow(unsafe_code)]
 pub mod data;
 
+#[allow(unsafe_code)]
 pub mod txn;
 
+#[allow(unsafe_code)]
 pub mod cursor;
 
+#[allow(unsafe_code)]
 pub mod buffer;
 
+#[allow(unsafe_code)]
 mod args;
 mod handles;
 mod objects;
 mod writers;
 
 #[cfg(test)]
+#[allow(unsafe_code)]
 mod file_tests;
 #[cfg(test)]
 mod generated;
 #[cfg(test)]
+#[allow(unsafe_code)]
 mod model_tests;

@@ -28,8 +28,12 @@ pub unsafe extern "C" fn nook_abi_version(major: *mut u32, minor: *mut u32) -> i
     call_plain("nook_abi_version", || {
         args::required(major, "major")?;
         args::required(minor, "minor")?;
-        store(major, NOOK_ABI_VERSION_MAJOR);
-        store(minor, NOOK_ABI_VERSION_MINOR);
+        // SAFETY: both are out-pointers, which the caller's contract makes
+        // valid for writes (NULL was refused above).
+        unsafe {
+            store(major, NOOK_ABI_VERSION_MAJOR);
+            store(minor, NOOK_ABI_VERSION_MINOR);
+        }
         Ok(())
     })
 }
@@ -40,11 +44,16 @@ pub unsafe extern "C" fn nook_abi_version(major: *mut u32, minor: *mut u32) -> i
 /// Statuses: OK; INVALID_ARGUMENT (a NULL pointer).
 #[no_mangle]
 pub unsafe extern "C" fn nook_library_version(text: *mut *const u8, len: *mut usize) -> i32 {
-    call_plain("nook_library_version", || {
+    // SAFETY: `text` and `len` are the caller's out-pointers.
+    call_plain("nook_library_version", || unsafe {
         static_text(text, len, LIBRARY_VERSION)
     })
 }
 
+/// Writes the address and length of `value` to `*text` and `*len`.
+///
+/// # Safety
+/// `text` and `len` are NULL (refused) or valid for writes.
 unsafe fn static_text(
     text: *mut *const u8,
     len: *mut usize,
@@ -52,8 +61,11 @@ unsafe fn static_text(
 ) -> Result<(), Failure> {
     args::required(text, "text")?;
     args::required(len, "len")?;
-    store(text, value.as_ptr());
-    store(len, value.len());
+    // SAFETY: not NULL (checked above), so valid for writes (our contract).
+    unsafe {
+        store(text, value.as_ptr());
+        store(len, value.len());
+    }
     Ok(())
 }
 
@@ -76,7 +88,10 @@ fn lookup(code: i32) -> Result<(&'static str, &'static str), Failure> {
 /// Statuses: OK; INVALID_ARGUMENT (unknown code, or a NULL pointer).
 #[no_mangle]
 pub unsafe extern "C" fn nook_code_name(code: i32, text: *mut *const u8, len: *mut usize) -> i32 {
-    call_plain("nook_code_name", || static_text(text, len, lookup(code)?.0))
+    // SAFETY: `text` and `len` are the caller's out-pointers.
+    call_plain("nook_code_name", || unsafe {
+        static_text(text, len, lookup(code)?.0)
+    })
 }
 
 /// Writes the static meaning of status `code` (one sentence from
@@ -91,7 +106,8 @@ pub unsafe extern "C" fn nook_code_message(
     text: *mut *const u8,
     len: *mut usize,
 ) -> i32 {
-    call_plain("nook_code_message", || {
+    // SAFETY: `text` and `len` are the caller's out-pointers.
+    call_plain("nook_code_message", || unsafe {
         static_text(text, len, lookup(code)?.1)
     })
 }
@@ -105,7 +121,9 @@ pub unsafe extern "C" fn nook_code_message(
 pub unsafe extern "C" fn nook_handle_count(count: *mut u64) -> i32 {
     call_plain("nook_handle_count", || {
         args::required(count, "count")?;
-        store(count, handles::open_count() as u64);
+        // SAFETY: an out-pointer, valid for writes by the caller's contract
+        // (NULL was refused above).
+        unsafe { store(count, handles::open_count() as u64) };
         Ok(())
     })
 }

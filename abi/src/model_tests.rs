@@ -55,6 +55,7 @@ impl Rng {
 fn get(target: u64, key: &[u8]) -> Option<Vec<u8>> {
     let mut len = 0;
     let mut buf = vec![0u8; 8];
+    // SAFETY: every pointer is to a live local or slice, with its length.
     let mut status = unsafe {
         nook_get(
             target,
@@ -68,6 +69,7 @@ fn get(target: u64, key: &[u8]) -> Option<Vec<u8>> {
     };
     if status == NOOK_BUFFER_TOO_SMALL {
         buf = vec![0u8; len];
+        // SAFETY: every pointer is to a live local or slice, with its length.
         status = unsafe {
             nook_get(
                 target,
@@ -90,6 +92,7 @@ fn get(target: u64, key: &[u8]) -> Option<Vec<u8>> {
 /// Every pair under `prefix`, read through buffers of random sizes.
 fn scan(target: u64, prefix: &[u8], rng: &mut Rng) -> Map {
     let mut cursor = 0;
+    // SAFETY: every pointer is to a live local or slice, with its length.
     let status = unsafe {
         nook_cursor_open(
             target,
@@ -104,6 +107,7 @@ fn scan(target: u64, prefix: &[u8], rng: &mut Rng) -> Map {
     let mut buf = vec![0u8; 1 + rng.below(64) as usize];
     loop {
         let (mut count, mut len) = (0, 0);
+        // SAFETY: every pointer is to a live local or slice, with its length.
         let status = unsafe {
             nook_cursor_next(
                 cursor,
@@ -137,6 +141,7 @@ fn scan(target: u64, prefix: &[u8], rng: &mut Rng) -> Map {
         }
         assert_eq!(at, len);
     }
+    // SAFETY: no pointer arguments.
     assert_eq!(unsafe { nook_cursor_close(cursor) }, NOOK_OK);
     out
 }
@@ -156,6 +161,7 @@ fn random_write(target: u64, model: &mut Map, rng: &mut Rng) {
     match rng.below(5) {
         0 => {
             assert_eq!(
+                // SAFETY: every pointer is to a live local or slice, with its length.
                 unsafe { nook_put(target, k.0, k.1, v.0, v.1, null_mut()) },
                 NOOK_OK
             );
@@ -168,6 +174,7 @@ fn random_write(target: u64, model: &mut Map, rng: &mut Rng) {
                 NOOK_OK
             };
             assert_eq!(
+                // SAFETY: every pointer is to a live local or slice, with its length.
                 unsafe { nook_insert(target, k.0, k.1, v.0, v.1, null_mut()) },
                 want
             );
@@ -180,6 +187,7 @@ fn random_write(target: u64, model: &mut Map, rng: &mut Rng) {
                 NOOK_NOT_FOUND
             };
             assert_eq!(
+                // SAFETY: every pointer is to a live local or slice, with its length.
                 unsafe { nook_update(target, k.0, k.1, v.0, v.1, null_mut()) },
                 want
             );
@@ -190,6 +198,7 @@ fn random_write(target: u64, model: &mut Map, rng: &mut Rng) {
         3 => {
             let mut existed = 9;
             assert_eq!(
+                // SAFETY: every pointer is to a live local or slice, with its length.
                 unsafe { nook_delete(target, k.0, k.1, &mut existed, null_mut()) },
                 NOOK_OK
             );
@@ -216,6 +225,7 @@ fn random_write(target: u64, model: &mut Map, rng: &mut Rng) {
                     model.remove(&key);
                 }
             }
+            // SAFETY: every pointer is to a live local or slice, with its length.
             let status =
                 unsafe { nook_write_batch(target, records.as_ptr(), records.len(), null_mut()) };
             assert_eq!(status, NOOK_OK);
@@ -229,12 +239,14 @@ fn random_reads(target: u64, model: &Map, rng: &mut Rng) {
         let key = rng.key();
         assert_eq!(get(target, &key), model.get(&key).cloned(), "get {key:?}");
         let mut found = 9;
+        // SAFETY: every pointer is to a live local or slice, with its length.
         let status =
             unsafe { nook_contains(target, key.as_ptr(), key.len(), &mut found, null_mut()) };
         assert_eq!((status, found == 1), (NOOK_OK, model.contains_key(&key)));
     }
     let mut count = 0;
     assert_eq!(
+        // SAFETY: every pointer is to a live local or slice, with its length.
         unsafe { nook_count(target, &mut count, null_mut()) },
         NOOK_OK
     );
@@ -250,6 +262,7 @@ fn random_operations_agree_with_a_model() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut db = 0;
     assert_eq!(
+        // SAFETY: every pointer is to a live local or slice, with its length.
         unsafe { nook_open_memory(0, 0, 0, &mut db, null_mut()) },
         NOOK_OK
     );
@@ -263,6 +276,7 @@ fn random_operations_agree_with_a_model() {
                 // then committed or rolled back.
                 let mut txn = 0;
                 assert_eq!(
+                    // SAFETY: every pointer is to a live local or slice, with its length.
                     unsafe { nook_begin_write(db, &mut txn, null_mut()) },
                     NOOK_OK
                 );
@@ -273,9 +287,11 @@ fn random_operations_agree_with_a_model() {
                 }
                 random_reads(db, &model, &mut rng);
                 if rng.below(2) == 0 {
+                    // SAFETY: no pointer arguments but a NULL `error`.
                     assert_eq!(unsafe { nook_txn_commit(txn, null_mut()) }, NOOK_OK);
                     model = inside;
                 } else {
+                    // SAFETY: no pointer arguments.
                     assert_eq!(unsafe { nook_txn_rollback(txn) }, NOOK_OK);
                 }
             }
@@ -283,6 +299,7 @@ fn random_operations_agree_with_a_model() {
                 // A read transaction keeps its snapshot across later writes.
                 let mut txn = 0;
                 assert_eq!(
+                    // SAFETY: every pointer is to a live local or slice, with its length.
                     unsafe { nook_begin_read(db, &mut txn, null_mut()) },
                     NOOK_OK
                 );
@@ -290,10 +307,12 @@ fn random_operations_agree_with_a_model() {
                 random_write(db, &mut model, &mut rng);
                 random_reads(txn, &snapshot, &mut rng);
                 assert_eq!(scan(txn, b"", &mut rng), snapshot);
+                // SAFETY: no pointer arguments.
                 assert_eq!(unsafe { nook_txn_rollback(txn) }, NOOK_OK);
             }
         }
     }
     assert_eq!(scan(db, b"", &mut rng), model);
+    // SAFETY: no pointer arguments.
     assert_eq!(unsafe { nook_close(db) }, NOOK_OK);
 }

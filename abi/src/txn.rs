@@ -2,7 +2,7 @@
 //! operations inside a transaction are those of `data.rs`, given the
 //! transaction's handle as their target.
 
-use crate::failure::{call, call_plain, store, Failure};
+use crate::failure::{call, call_plain, store, ErrorOut, Failure};
 use crate::handles::{self, Kind, Object};
 use crate::objects::{Transaction, TxnState};
 use crate::{args, objects};
@@ -15,13 +15,16 @@ use std::sync::Arc;
 /// Statuses: OK; INVALID_ARGUMENT; INVALID_HANDLE; CLOSED; IO; INTERNAL.
 #[no_mangle]
 pub unsafe extern "C" fn nook_begin_read(db: u64, txn: *mut u64, error: *mut u64) -> i32 {
-    call("nook_begin_read", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_begin_read", unsafe { ErrorOut::new(error) }, || {
         args::required(txn, "txn")?;
         let db = handles::database(db, "db")?;
         let read = db.engine.begin_read()?;
         let object =
             Object::Transaction(Arc::new(Transaction::new(db.clone(), TxnState::Read(read))));
-        store(txn, db.adopt(object)?);
+        // SAFETY: not NULL (checked above), so writable by the caller's
+        // contract.
+        unsafe { store(txn, db.adopt(object)?) };
         Ok(())
     })
 }
@@ -35,7 +38,8 @@ pub unsafe extern "C" fn nook_begin_read(db: u64, txn: *mut u64, error: *mut u64
 /// stayed taken); CLOSED; IO; INTERNAL.
 #[no_mangle]
 pub unsafe extern "C" fn nook_begin_write(db: u64, txn: *mut u64, error: *mut u64) -> i32 {
-    call("nook_begin_write", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_begin_write", unsafe { ErrorOut::new(error) }, || {
         args::required(txn, "txn")?;
         let db = handles::database(db, "db")?;
         // The engine handle waits up to this handle's busy timeout.
@@ -43,7 +47,9 @@ pub unsafe extern "C" fn nook_begin_write(db: u64, txn: *mut u64, error: *mut u6
         let ticket = db.write_ticket()?;
         let state = TxnState::Write(Box::new(write), ticket);
         let object = Object::Transaction(Arc::new(Transaction::new(db.clone(), state)));
-        store(txn, db.adopt(object)?);
+        // SAFETY: not NULL (checked above), so writable by the caller's
+        // contract.
+        unsafe { store(txn, db.adopt(object)?) };
         Ok(())
     })
 }
@@ -58,7 +64,8 @@ pub unsafe extern "C" fn nook_begin_write(db: u64, txn: *mut u64, error: *mut u6
 /// IO; DISK_FULL; CORRUPTED (poisoned); INTERNAL.
 #[no_mangle]
 pub unsafe extern "C" fn nook_txn_commit(txn: u64, error: *mut u64) -> i32 {
-    call("nook_txn_commit", error, || {
+    // SAFETY: `error` is the caller's out-pointer: NULL or writable.
+    call("nook_txn_commit", unsafe { ErrorOut::new(error) }, || {
         let object = handles::remove(txn, "txn", &[Kind::Transaction])?;
         let Object::Transaction(transaction) = object else {
             unreachable!("kind checked")

@@ -9,6 +9,13 @@
 //! transactions; removal of half the keys in one transaction; the file size.
 //! Each read workload runs three times per engine, the engines taking turns,
 //! and reports the median.
+//!
+//! `unsafe` is denied except in `open_all`, for the one call heed marks
+//! unsafe (opening an LMDB environment, whose memory map must not be changed
+//! behind its back); its `// SAFETY:` comment says why that holds here.
+
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -172,12 +179,17 @@ impl Engine for Redb {
 
 const CACHE: usize = 1 << 30;
 
+#[allow(unsafe_code)]
 fn open_all(dir: &Path) -> Vec<Box<dyn Engine>> {
     let nook_path = dir.join("bench.nook");
     let nook =
         nook::Database::open_with(&nook_path, &nook::Options::new().cache_size(CACHE)).unwrap();
     let lmdb_dir = dir.join("lmdb");
     std::fs::create_dir_all(&lmdb_dir).unwrap();
+    // SAFETY: heed requires that the environment's files are not opened
+    // twice in this process nor changed by anything else while mapped: the
+    // directory was just created in this run's temporary directory and is
+    // opened once, here.
     let env = unsafe {
         heed::EnvOpenOptions::new()
             .map_size(8 << 30)

@@ -22,6 +22,12 @@
 //!
 //! `codec_props` (tests only) checks JSON, CBOR and diagnostic notation
 //! against each other and against the engine's CBOR validator.
+//!
+//! This crate has no `unsafe` code and forbids it: everything unsafe lives
+//! in the engine (its page cache), behind a safe API.
+
+#![forbid(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 mod args;
 mod batch;

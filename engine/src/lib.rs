@@ -42,8 +42,23 @@
 //! in place → the value.
 //!
 //! The file format is specified byte by byte in `spec/format.md`.
+//!
+//! ## Where `unsafe` lives
+//!
+//! Unsafe code is denied crate-wide and allowed in one module, `cache`: its
+//! readers take page images without locks or reference counts (frames in
+//! mapped slabs, freed through an epoch), which safe Rust cannot express.
+//! Its protocol is written at the top of `cache.rs`, every `unsafe` block
+//! states the invariant it relies on in a `// SAFETY:` comment, and a loom
+//! model check (`cache/model.rs`) explores it. The only other exception is
+//! one prefetch hint in `trie` (it reads nothing). `unsafe_op_in_unsafe_fn`
+//! is denied too, so the body of an `unsafe fn` names each unsafe step.
+
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 mod alloc;
+#[allow(unsafe_code)]
 mod cache;
 pub mod cbor;
 mod check;

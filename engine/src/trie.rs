@@ -256,6 +256,7 @@ fn prefetch_for_lookup(image: &[u8], hash: u64, level: u8) {
 }
 
 #[inline(always)]
+#[allow(unsafe_code)]
 fn prefetch(byte: &u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint; it reads nothing and cannot fault.

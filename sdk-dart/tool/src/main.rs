@@ -16,6 +16,12 @@
 //! when either is stale) and `check` (everything, non-zero exit on any
 //! problem). `--root DIR` points at the repository root
 //! (default: the one this tool was built in).
+//!
+//! This crate has no `unsafe` code and forbids it: it reads and writes text
+//! files, and the tree-sitter parser it uses is wrapped safely by its crate.
+
+#![forbid(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 mod bindings;
 #[cfg(test)]
