@@ -12,9 +12,11 @@ pub enum Durability {
     /// next [`crate::Database::sync`], by closing the database, or about a second
     /// after the last durable one (by the next commit, or, for a file database,
     /// by a background flush thread when no commit comes; in-memory and custom
-    /// backends have no thread). A crash loses at most the commits since the last
-    /// durable one and never corrupts the file: pages that the durable state still
-    /// uses are not reused until a newer state is durable.
+    /// backends have no thread). A crash (a killed process too) loses at most
+    /// the commits since the last durable one and never corrupts the file:
+    /// pages that the durable state still uses are not reused, and its commit
+    /// slot is not written, until a newer state is durable. `docs/durability.md`
+    /// states each mode's promises and the tests that prove them.
     Relaxed,
 }
 
