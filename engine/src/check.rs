@@ -9,7 +9,7 @@ use crate::open;
 use crate::overflow;
 use crate::page::{PageId, PageKind, TxId};
 use crate::scan::Cursor;
-use crate::storage::{FileBackend, MemoryBackend};
+use crate::storage::{FileBackend, MemoryBackend, StorageBackend};
 use crate::trie;
 use crate::txn::ReadTxn;
 use crate::view::PageView;
@@ -349,6 +349,24 @@ impl Database {
         result
     }
 
+    /// Writes a consistent, compact copy of the current state into `dest`, an
+    /// empty [`StorageBackend`] (fails with `ALREADY_EXISTS` if it holds
+    /// anything), and returns once the copy is durable there. Writers are not
+    /// blocked.
+    pub fn backup_to(&self, dest: Box<dyn StorageBackend>) -> Result<()> {
+        let len = dest
+            .len()
+            .map_err(|e| Error::io("reading the backup's size", e))?;
+        if len != 0 {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                "the backup destination is not empty; give an empty one",
+            ));
+        }
+        let txn = self.begin_read()?;
+        copy_into(&txn, dest, txn.snap.store.page_size as u32)
+    }
+
     /// Rewrites the database into a near-minimal file and switches to it.
     /// Readers that started before keep their snapshot of the old file.
     /// Writers wait while it runs. The transaction id carries on: it never
@@ -491,16 +509,23 @@ fn write_copy(txn: &ReadTxn, path: &Path, page_size: u32) -> Result<fs::File> {
     let handle = file
         .try_clone()
         .map_err(|e| Error::io("opening the new file", e))?;
+    copy_into(txn, Box::new(FileBackend::new(file)), page_size)?;
+    Ok(handle)
+}
+
+/// Writes every pair of `txn` into the empty `backend` as a new database with
+/// the same transaction id, and returns once all of it is durable there (the
+/// copy commits in relaxed mode and syncs once at the end).
+fn copy_into(txn: &ReadTxn, backend: Box<dyn StorageBackend>, page_size: u32) -> Result<()> {
     let options = Options {
         durability: Durability::Relaxed,
         page_size,
         ..Options::default()
     };
-    let copy = Database::open_backend(Box::new(FileBackend::new(file)), &options)?;
+    let copy = Database::open_backend(backend, &options)?;
     copy_pairs(txn, &copy)?;
     keep_txid(&copy, txn.txid())?;
-    copy.sync()?;
-    Ok(handle)
+    copy.sync()
 }
 
 /// Copies every pair in transactions of about 16 MiB each.

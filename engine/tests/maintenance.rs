@@ -110,3 +110,63 @@ fn writes_after_compact_reach_the_file_at_the_path() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
+
+fn contents(db: &Database) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut pairs: Vec<_> = db.iter().unwrap().map(|r| r.unwrap()).collect();
+    pairs.sort();
+    pairs
+}
+
+/// Backups, and compaction, which writes its copy the same way before it
+/// renames it into place: at every write and fsync of the copy an injected
+/// fault (an I/O error, a full disk, a power cut) makes the call fail, never
+/// return with an incomplete copy; without a fault, what is on stable storage
+/// when the call returns is the whole state, with its transaction id.
+#[test]
+fn a_backup_is_durable_when_it_returns_and_every_io_failure_is_reported() {
+    use support::Fault;
+    let src = Database::memory();
+    let mut txn = src.begin_write().unwrap();
+    for i in 0..400u32 {
+        let len = if i % 40 == 0 { 9000 } else { 30 };
+        let mut value = vec![0x59, (len >> 8) as u8, len as u8]; // CBOR byte string
+        value.extend(std::iter::repeat_n((i % 251) as u8, len));
+        txn.put(format!("key-{i}").as_bytes(), &value).unwrap();
+    }
+    txn.commit().unwrap();
+    for i in 0..100u32 {
+        src.delete(format!("key-{i}").as_bytes()).unwrap();
+    }
+    let expected = contents(&src);
+
+    let disk = SimDisk::new();
+    disk.arm(None, false);
+    src.backup_to(disk.backend()).unwrap();
+    let total = disk.ops();
+    let copy = Database::open_backend(
+        SimDisk::from_image(disk.durable_image()).backend(),
+        &Options::new(),
+    )
+    .unwrap();
+    copy.check().unwrap();
+    assert_eq!(contents(&copy), expected);
+    assert_eq!(txid(&copy), txid(&src));
+    assert_eq!(
+        src.backup_to(disk.backend()).unwrap_err().kind(),
+        ErrorKind::AlreadyExists
+    );
+
+    assert!(total > 10, "the backup made only {total} I/Os");
+    for n in 1..=total {
+        for fault in [Fault::Transient, Fault::DiskFull, Fault::PowerCut] {
+            let disk = SimDisk::new();
+            disk.arm(Some((n, fault)), false);
+            let result = src.backup_to(disk.backend());
+            assert!(
+                result.is_err(),
+                "{fault:?} at I/O {n}/{total} of the backup was not reported"
+            );
+        }
+    }
+    assert_eq!(contents(&src), expected, "the source is unchanged");
+}
