@@ -10,6 +10,10 @@
 //! state before it, and let the next transaction work. A reopening there
 //! starts from what the disk has synced, so a clean close must have made the
 //! last commit durable (relaxed mode included).
+//!
+//! Runs also compact, reopen with other options (durability, cache size),
+//! open the file a second time (refused for the other durability), and check
+//! that the transaction id never goes backwards.
 
 mod support;
 
@@ -80,6 +84,18 @@ enum Action {
     Scan(Vec<u8>, usize),
     SnapshotIsolation(Op),
     Reopen,
+    /// Close and reopen with other options: the other durability mode if
+    /// `flip`, and a cache of `cache_pages` pages.
+    ReopenWith {
+        flip: bool,
+        cache_pages: usize,
+    },
+    /// A second open of the same file while it is open (files only): refused
+    /// when it asks for the other durability, else sharing the instance.
+    SecondOpen {
+        flip: bool,
+    },
+    Compact,
     /// A transaction whose I/O number `at` fails (on the simulated disk;
     /// elsewhere a committed transaction): after the failure, either commit
     /// at once or go on with the remaining operations first.
@@ -130,6 +146,9 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (proptest::collection::vec(any::<u8>(), 0..2), 1usize..3000).prop_map(|(p, budget)| Action::Scan(if p.is_empty() { vec![] } else { b"k1".to_vec() }, budget)),
         1 => op().prop_map(Action::SnapshotIsolation),
         1 => Just(Action::Reopen),
+        1 => (any::<bool>(), 16usize..200).prop_map(|(flip, cache_pages)| Action::ReopenWith { flip, cache_pages }),
+        1 => any::<bool>().prop_map(|flip| Action::SecondOpen { flip }),
+        1 => Just(Action::Compact),
         2 => (proptest::collection::vec(op(), 1..20), 1u64..12, any::<bool>())
             .prop_map(|(ops, at, go_on)| Action::Faulty { ops, at, go_on }),
     ]
@@ -348,6 +367,7 @@ fn run(actions: Vec<Action>, place: Place, durability: Durability) {
     };
     let mut db = opener.open();
     let mut model = Model::new();
+    let mut last_txid = 0;
     for action in actions {
         match action {
             Action::Auto(op) => {
@@ -391,6 +411,50 @@ fn run(actions: Vec<Action>, place: Place, durability: Durability) {
                 // A clean close keeps the last commit, in every mode.
                 assert!(all(&db) == model, "after a reopen: not the last commit");
             }
+            Action::ReopenWith { flip, cache_pages } => {
+                if flip {
+                    opener.options.durability = other(opener.options.durability);
+                }
+                opener.options.cache_size = cache_pages * 4096;
+                db = opener.reopen(db);
+                assert!(all(&db) == model, "after a reopen with other options");
+                assert_eq!(db.check().unwrap().leaked_pages, 0);
+            }
+            Action::SecondOpen { flip } => {
+                if place == Place::File {
+                    let mut options = opener.options.clone();
+                    if flip {
+                        options.durability = other(options.durability);
+                    }
+                    match Database::open_with(opener.dir.path().join("model.nook"), &options) {
+                        Ok(second) => {
+                            assert!(
+                                !flip,
+                                "a second open with the other durability was accepted"
+                            );
+                            assert!(
+                                all(&second) == model,
+                                "the second handle sees another state"
+                            );
+                        }
+                        Err(e) => {
+                            assert!(flip, "a second open failed: {e}");
+                            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+                        }
+                    }
+                }
+            }
+            Action::Compact => match (place, db.compact()) {
+                (Place::SimDisk, result) => {
+                    // A custom backend has no file to swap.
+                    assert_eq!(result.unwrap_err().kind(), ErrorKind::InvalidArgument);
+                }
+                (_, result) => {
+                    result.unwrap();
+                    assert!(all(&db) == model, "after compact");
+                    assert_eq!(db.check().unwrap().leaked_pages, 0);
+                }
+            },
             Action::Faulty { ops, at, go_on } => {
                 model = if place == Place::SimDisk {
                     let after = faulty_transaction(&db, &opener.disk, &model, &ops, at, go_on);
@@ -405,10 +469,23 @@ fn run(actions: Vec<Action>, place: Place, durability: Durability) {
             }
         }
         assert_eq!(db.len(), model.len() as u64);
+        let txid = db.begin_read().unwrap().txid();
+        assert!(
+            txid >= last_txid,
+            "the txid went back from {last_txid} to {txid}"
+        );
+        last_txid = txid;
     }
     assert_eq!(all(&db), model);
     let report = db.check().unwrap();
     assert_eq!(report.leaked_pages, 0);
+}
+
+fn other(durability: Durability) -> Durability {
+    match durability {
+        Durability::Immediate => Durability::Relaxed,
+        Durability::Relaxed => Durability::Immediate,
+    }
 }
 
 proptest! {
