@@ -315,6 +315,7 @@ mod tests {
         let mut error = 77;
         // SAFETY (every `ErrorOut::new` below): `error` is a local, alive
         // across the call, or NULL.
+        // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
         let out = |error: &mut u64| unsafe { ErrorOut::new(error) };
         assert_eq!(
             call("nook_test", out(&mut error), || Ok(())),

@@ -119,6 +119,7 @@ fn cbor_bytes(len: usize) -> Vec<u8> {
 
 fn get_status(target: u64, key: &[u8], error: &mut u64) -> i32 {
     let (mut buf, mut len) = (vec![0u8; 64 << 10], 0);
+    // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
     unsafe {
         crate::data::nook_get(
             target,
@@ -152,6 +153,7 @@ fn a_failed_write_poisons_its_transaction_handle() {
     let db = crate::handles::insert(object).unwrap();
     let big = cbor_bytes(20_000);
     let mut error = 0;
+    // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
     let put = |target: u64, key: &[u8], value: &[u8], error: &mut u64| unsafe {
         nook_put(
             target,
@@ -167,6 +169,7 @@ fn a_failed_write_poisons_its_transaction_handle() {
     for failing_call in ["delete", "write_batch"] {
         let mut txn = 0;
         assert_eq!(
+            // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
             unsafe { nook_begin_write(db, &mut txn, &mut error) },
             NOOK_OK
         );
@@ -175,15 +178,18 @@ fn a_failed_write_poisons_its_transaction_handle() {
         // never cached, so at least that read fails).
         fail_reads.store(u32::MAX, std::sync::atomic::Ordering::SeqCst);
         let status = match failing_call {
+            // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
             "delete" => unsafe { nook_delete(txn, b"big".as_ptr(), 3, null_mut(), &mut error) },
             _ => {
                 let mut record = vec![NOOK_BATCH_DELETE, 3, 0, 0, 0, 0, 0, 0, 0];
                 record.extend_from_slice(b"big");
+                // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
                 unsafe { nook_write_batch(txn, record.as_ptr(), record.len(), &mut error) }
             }
         };
         fail_reads.store(0, std::sync::atomic::Ordering::SeqCst);
         assert_eq!(status, NOOK_IO, "{failing_call}");
+        // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
         assert_eq!(unsafe { nook_error_close(error) }, NOOK_OK);
 
         assert_eq!(
@@ -194,10 +200,14 @@ fn a_failed_write_poisons_its_transaction_handle() {
         let message = message_of(error);
         assert!(message.contains("must be rolled back"), "{message}");
         assert!(message.contains("simulated I/O error"), "{message}");
+        // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
         assert_eq!(unsafe { nook_error_close(error) }, NOOK_OK);
         assert_eq!(put(txn, b"other", &[0x02], &mut error), NOOK_IO);
+        // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
         assert_eq!(unsafe { nook_error_close(error) }, NOOK_OK);
+        // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
         assert_eq!(unsafe { nook_txn_commit(txn, &mut error) }, NOOK_IO);
+        // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
         assert_eq!(unsafe { nook_error_close(error) }, NOOK_OK);
 
         // Nothing of the transaction was committed; the database goes on.
@@ -205,5 +215,6 @@ fn a_failed_write_poisons_its_transaction_handle() {
         assert_eq!(get_status(db, b"new", &mut error), NOOK_NOT_FOUND);
     }
     assert_eq!(put(db, b"after", &[0x03], &mut error), NOOK_OK);
+    // SAFETY: the arguments are live locals and valid handles, as the ABI contract asks.
     assert_eq!(unsafe { nook_close(db) }, NOOK_OK);
 }

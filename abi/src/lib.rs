@@ -50,6 +50,8 @@
 #![allow(clippy::missing_safety_doc)]
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
+// Every unsafe block names the invariant it relies on (clippy checks it).
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 // Every entry point catches panics (spec/abi.md, section 1); with
 // `panic = "abort"` a bug would abort the host process instead of returning

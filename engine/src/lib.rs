@@ -56,6 +56,8 @@
 
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
+// Every unsafe block names the invariant it relies on (clippy checks it).
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 mod alloc;
 #[allow(unsafe_code)]
