@@ -164,7 +164,9 @@ fn initial_image(page_size: u32) -> io::Result<Vec<u8>> {
         free_head_skip: 0,
         free_count: 0,
     };
-    let mut image = vec![0u8; 5 * ps];
+    // Every page the meta page counts, the reserved tail (page 5) included:
+    // open refuses a page count the file cannot hold.
+    let mut image = vec![0u8; meta.page_count as usize * ps];
     image[..FILE_HEADER_LEN].copy_from_slice(&header.encode());
     image[ps..2 * ps].copy_from_slice(&meta.encode(ps, &[]));
     let inner = Node::Inner(InnerNode {
@@ -211,6 +213,21 @@ fn verify_manifest(
             }
             Err(e) => return Err(Error::io("verifying the last commit", e)),
         }
+    }
+    Ok(())
+}
+
+/// Every commit extends the file to its page count before its meta page is
+/// written (`Store::ensure_len`), so a larger count is damage or forgery.
+/// Refusing it here bounds everything sized by the page count (the check's
+/// page map, the free-queue walk, the writer's allocations) by the file.
+fn check_page_count(meta: &MetaPage, file_len: u64, ps: usize) -> Result<()> {
+    let file_pages = file_len / ps as u64;
+    if meta.page_count > file_pages {
+        return Err(Error::corrupted(format!(
+            "commit {} has a page count of {} but the file holds {file_pages} pages",
+            meta.txid, meta.page_count
+        )));
     }
     Ok(())
 }
@@ -279,6 +296,7 @@ pub(crate) fn open_backend(
             .read_at(slot * ps as u64, &mut buf)
             .map_err(io_err("reading a meta page"))?;
         let checked = MetaPage::decode(&buf, slot)
+            .and_then(|m| check_page_count(&m, len, ps).map(|()| m))
             .and_then(|m| verify_manifest(&*backend, &buf, &m, ps).map(|()| m));
         match checked {
             Ok(m) => valid.push(m),
