@@ -50,6 +50,14 @@ impl NodeSource for Snapshot {
     }
 }
 
+/// A key count that the index contradicts (a forged or damaged meta page):
+/// refused before it could wrap around.
+fn miscounted(key_count: u64) -> Error {
+    Error::corrupted(format!(
+        "the meta page counts {key_count} keys, which the index contradicts; run check"
+    ))
+}
+
 pub(crate) fn check_key(key: &[u8]) -> Result<()> {
     if key.is_empty() {
         return Err(Error::new(
@@ -356,6 +364,9 @@ impl WriteTxn {
         if !trie::lookup(self, self.root, hash, key, |v| v.is_some())? {
             return Ok(false);
         }
+        if self.key_count == 0 {
+            return Err(miscounted(self.key_count));
+        }
         let (path, leaf_id) = self.cow_path(hash)?;
         let Some(Node::Leaf(leaf)) = self.dirty.get(&leaf_id) else {
             return Err(Error::internal("cow_path did not end at a leaf"));
@@ -429,6 +440,9 @@ impl WriteTxn {
                 }
                 _ => {}
             }
+        }
+        if self.key_count == u64::MAX {
+            return Err(miscounted(self.key_count));
         }
         let entry = self.make_entry(hash, key, value)?;
         if !self.set_entry(hash, key, entry)? {

@@ -358,3 +358,24 @@ fn a_free_list_page_linked_to_itself_is_corrupted_not_a_spin() {
         },
     );
 }
+
+/// Found by the `forged_pages` fuzz target: a meta page counting 0 keys in a
+/// database that holds some. Deleting one subtracted from 0 (a panic with
+/// overflow checks, a count of 2^64 − 1 without); a count of 2^64 − 1 and
+/// an insert overflowed the other way.
+#[test]
+fn a_key_count_the_index_contradicts_is_corrupted_not_an_overflow() {
+    for (forged, what) in [(0u64, "delete"), (u64::MAX, "put")] {
+        let mut image = image_after(|db| db.put(b"k", &[0x01]).unwrap());
+        edit_metas(&mut image, |m| put_u64(m, 40, forged));
+        let db = open_image(image).unwrap();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match what {
+            "delete" => db.delete(b"k").map(|_| ()),
+            _ => db.put(b"new", &[0x02]),
+        }));
+        let result =
+            result.unwrap_or_else(|_| panic!("{what} with a key count of {forged} panicked"));
+        assert_corrupted(what, result);
+        assert_corrupted("check", db.check());
+    }
+}
