@@ -36,4 +36,7 @@ if [ -f sdk-dart/check.sh ]; then
   bash sdk-dart/check.sh
 fi
 
+step "fuzzing: every cargo-fuzz target for a bounded time (installs nightly and cargo-fuzz if missing)"
+bash fuzz/run.sh "${NOOK_FUZZ_SECONDS:-60}"
+
 step "all tests passed"
