@@ -232,6 +232,34 @@ fn check_page_count(meta: &MetaPage, file_len: u64, ps: usize) -> Result<()> {
     Ok(())
 }
 
+/// Erases the meta slot that open rejected (a commit cut short by a crash,
+/// or damage). Left alone, it could become valid later: a slot rejected only
+/// because the file is shorter than its page count would be accepted once a
+/// later, unfinished commit extended the file, bringing back a commit the
+/// database had already shown as absent. Costs a write and an fsync only on
+/// the first writable open after such a crash.
+fn erase_rejected_slot(backend: &dyn StorageBackend, slot: PageId, ps: usize) -> Result<()> {
+    let mut buf = vec![0u8; ps];
+    let at = slot * ps as u64;
+    let erase = |what: &str| {
+        let what = what.to_string();
+        move |e: io::Error| Error::io(&what, e)
+    };
+    backend
+        .read_at(at, &mut buf)
+        .map_err(erase("reading a meta page"))?;
+    if buf.iter().all(|&b| b == 0) {
+        return Ok(());
+    }
+    buf.fill(0);
+    backend
+        .write_at(at, &buf)
+        .map_err(erase("erasing a commit slot left by a crash"))?;
+    backend
+        .sync_data()
+        .map_err(erase("erasing a commit slot left by a crash"))
+}
+
 /// Opens the database in `backend` (initialising it when empty and allowed).
 pub(crate) fn open_backend(
     backend: Box<dyn StorageBackend>,
@@ -303,12 +331,16 @@ pub(crate) fn open_backend(
             Err(e) => why.push(e.message().to_string()),
         }
     }
+    let fallback = valid.len() < 2;
     let meta = valid.into_iter().max_by_key(|m| m.txid).ok_or_else(|| {
         Error::corrupted(format!(
             "both commit slots are damaged ({})",
             why.join("; ")
         ))
     })?;
+    if fallback && !options.read_only {
+        erase_rejected_slot(&*backend, MetaPage::slot(meta.txid + 1), ps)?;
+    }
     let store = Store::new(backend, header, options.cache_size.max(16 * ps));
     let shared = Database::new_shared(store, meta, options, path);
     Ok(Database::from_shared(shared, options.read_only))
