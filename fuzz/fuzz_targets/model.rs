@@ -256,7 +256,12 @@ impl Run {
             Op::Reopen => {
                 drop(db);
                 self.db = None;
-                self.open();
+                // Open writes too (it erases a slot a crash left behind), so
+                // the power may be cut here as well.
+                match Database::open_backend(self.disk.backend(), &self.options) {
+                    Ok(db) => self.db = Some(db),
+                    Err(e) => io_failed(&e),
+                }
             }
             Op::Check => {
                 if let Err(e) = db.check() {
