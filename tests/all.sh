@@ -52,4 +52,7 @@ bash sdk-go/test.sh
 step "Dart SDK: static checks (and dart test when a Dart SDK is on PATH)"
 bash sdk-dart/check.sh
 
+step "fuzzing: every cargo-fuzz target for a bounded time (installs nightly and cargo-fuzz if missing)"
+bash fuzz/run.sh "${NOOK_FUZZ_SECONDS:-60}"
+
 step "all tests passed"

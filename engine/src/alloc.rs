@@ -28,6 +28,9 @@ pub(crate) struct Allocator {
     txn_free: Vec<PageId>,
     /// Committed pages this transaction stopped using; queued at commit.
     pub freed: Vec<PageId>,
+    /// Queue pages this transaction used up: the queue is a chain, so meeting
+    /// one again means a (forged) loop.
+    used_up: HashSet<PageId>,
 }
 
 impl Allocator {
@@ -42,6 +45,7 @@ impl Allocator {
             fresh: HashSet::new(),
             txn_free: Vec::new(),
             freed: Vec::new(),
+            used_up: HashSet::new(),
         }
     }
 
@@ -69,8 +73,10 @@ impl Allocator {
     }
 
     fn pop_queue(&mut self, store: &Store) -> Result<Option<PageId>> {
-        // Bounded: each turn consumes a whole queue page or returns.
-        for _ in 0..=self.page_count {
+        // Each turn returns or uses up a queue page never used up before, so
+        // the walk ends within `page_count` turns (which open bounds by the
+        // file), even in a forged queue that links back on itself.
+        loop {
             if self.free_head == self.free_tail {
                 return Ok(None);
             }
@@ -92,11 +98,16 @@ impl Allocator {
                 return Ok(Some(head.id(skip)));
             }
             // The head page is used up: it is free too, from this transaction on.
+            if !self.used_up.insert(self.free_head) {
+                return Err(Error::corrupted(format!(
+                    "page {}: the free-page queue loops back to it",
+                    self.free_head
+                )));
+            }
             self.freed.push(self.free_head);
             self.free_head = head.next();
             self.free_head_skip = 0;
         }
-        Err(Error::corrupted("the free-page queue loops"))
     }
 
     /// Marks `id` as no longer used by the new state.

@@ -73,7 +73,7 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn mark(&mut self, id: PageId, what: &str) -> Result<()> {
         let (word, bit) = ((id / 64) as usize, id % 64);
-        if word >= self.seen.len() {
+        if id >= self.txn.snap.meta.page_count {
             return Err(Error::corrupted(format!(
                 "page {id} ({what}) is outside the database"
             )));
@@ -276,15 +276,27 @@ impl Database {
         let store = &snap.store;
         let meta = snap.meta;
         let (mut inner, mut leaves, mut depth) = (0u64, 0u64, 0u32);
-        let mut stack = vec![(snap.meta.root, 1u32)];
+        let mut stack = vec![(snap.meta.root, 0u8)];
         let guard = crossbeam_epoch::pin();
-        while let Some((id, d)) = stack.pop() {
+        // An honest trie is a tree of at most `page_count` pages; a forged
+        // one whose nodes share children or loop is not walked without end.
+        let too_many = || {
+            Error::corrupted(
+                "the index reaches more pages than the database holds (its nodes share children or loop)",
+            )
+        };
+        while let Some((id, level)) = stack.pop() {
             let page = store.page(id, snap.meta.page_count, &guard)?;
             let PageView::Inner(n) = page.view() else {
                 continue;
             };
+            if n.level() != level {
+                return Err(Error::corrupted(format!(
+                    "page {id}: inner node at the wrong level"
+                )));
+            }
             inner += 1;
-            depth = depth.max(d);
+            depth = depth.max(level as u32 + 1);
             let mut i = 0;
             while i < FANOUT {
                 let slot = n.slot(i);
@@ -295,9 +307,12 @@ impl Database {
                         PageView::Inner(_)
                     )
                 {
-                    stack.push((slot.child, d + 1));
+                    stack.push((slot.child, level + 1));
                 } else {
                     leaves += 1;
+                }
+                if inner + leaves + stack.len() as u64 > meta.page_count {
+                    return Err(too_many());
                 }
                 i = start + width;
             }

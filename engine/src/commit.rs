@@ -64,6 +64,7 @@ impl WriteTxn {
         // Failures before the meta write leave the committed state untouched:
         // every page written so far was free in it.
         let mut manifest = self.write_nodes(queue_pages)?;
+        self.store.ensure_len(meta.page_count)?;
         // The pages of the new state: the nodes just written and the overflow
         // records written earlier (unless their page was freed or rewritten).
         let in_images: hashbrown::HashSet<PageId> = manifest.iter().map(|(id, _)| *id).collect();

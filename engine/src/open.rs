@@ -175,7 +175,9 @@ fn initial_image(page_size: u32) -> io::Result<Vec<u8>> {
         free_head_skip: 0,
         free_count: 0,
     };
-    let mut image = vec![0u8; 5 * ps];
+    // Every page the meta page counts, the reserved tail (page 5) included:
+    // open refuses a page count the file cannot hold.
+    let mut image = vec![0u8; meta.page_count as usize * ps];
     image[..FILE_HEADER_LEN].copy_from_slice(&header.encode());
     image[ps..2 * ps].copy_from_slice(&meta.encode(ps, 1, &[]));
     let inner = Node::Inner(InnerNode {
@@ -224,6 +226,49 @@ fn verify_manifest(
         }
     }
     Ok(())
+}
+
+/// Every commit extends the file to its page count before its meta page is
+/// written (`Store::ensure_len`), so a larger count is damage or forgery.
+/// Refusing it here bounds everything sized by the page count (the check's
+/// page map, the free-queue walk, the writer's allocations) by the file.
+fn check_page_count(meta: &MetaPage, file_len: u64, ps: usize) -> Result<()> {
+    let file_pages = file_len / ps as u64;
+    if meta.page_count > file_pages {
+        return Err(Error::corrupted(format!(
+            "commit {} has a page count of {} but the file holds {file_pages} pages",
+            meta.txid, meta.page_count
+        )));
+    }
+    Ok(())
+}
+
+/// Erases the meta slot that open rejected (a commit cut short by a crash,
+/// or damage). Left alone, it could become valid later: a slot rejected only
+/// because the file is shorter than its page count would be accepted once a
+/// later, unfinished commit extended the file, bringing back a commit the
+/// database had already shown as absent. Costs a write and an fsync only on
+/// the first writable open after such a crash.
+fn erase_rejected_slot(backend: &dyn StorageBackend, slot: PageId, ps: usize) -> Result<()> {
+    let mut buf = vec![0u8; ps];
+    let at = slot * ps as u64;
+    let erase = |what: &str| {
+        let what = what.to_string();
+        move |e: io::Error| Error::io(&what, e)
+    };
+    backend
+        .read_at(at, &mut buf)
+        .map_err(erase("reading a meta page"))?;
+    if buf.iter().all(|&b| b == 0) {
+        return Ok(());
+    }
+    buf.fill(0);
+    backend
+        .write_at(at, &buf)
+        .map_err(erase("erasing a commit slot left by a crash"))?;
+    backend
+        .sync_data()
+        .map_err(erase("erasing a commit slot left by a crash"))
 }
 
 /// Opens the database in `backend` (initialising it when empty and allowed).
@@ -290,12 +335,14 @@ pub(crate) fn open_backend(
             .read_at(slot * ps as u64, &mut buf)
             .map_err(io_err("reading a meta page"))?;
         let checked = MetaPage::decode(&buf, slot)
+            .and_then(|m| check_page_count(&m, len, ps).map(|()| m))
             .and_then(|m| verify_manifest(&*backend, &buf, &m, ps).map(|()| m));
         match checked {
             Ok(m) => valid.push((m, slot)),
             Err(e) => why.push(e.message().to_string()),
         }
     }
+    let fallback = valid.len() < 2;
     let (meta, slot) = valid
         .into_iter()
         .max_by_key(|(m, _)| m.txid)
@@ -305,6 +352,9 @@ pub(crate) fn open_backend(
                 why.join("; ")
             ))
         })?;
+    if fallback && !options.read_only {
+        erase_rejected_slot(&*backend, MetaPage::other_slot(slot), ps)?;
+    }
     let store = Store::new(backend, header, options.cache_size.max(16 * ps));
     let shared = Database::new_shared(store, meta, slot, options, location);
     Ok(Database::from_shared(shared, options))

@@ -6,7 +6,7 @@
 //! can pack pairs straight into its own buffer (the C ABI's cursors do) and
 //! a large overflow value is not read only to be refused.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::node::FANOUT;
 use crate::page::PageId;
 use crate::trie::{self, IndexNode, NodeSource};
@@ -126,9 +126,15 @@ pub(crate) fn scan<S: NodeSource + ?Sized>(
         prefix: &cursor.prefix,
         sink,
         last: None,
+        visits_left: src.page_count(),
     };
     let after = cursor.after.take();
-    let result = walk.visit(root, None, after.as_ref().map(|(h, k)| (*h, k.as_slice())));
+    let result = walk.visit(
+        root,
+        None,
+        HashRange::ALL,
+        after.as_ref().map(|(h, k)| (*h, k.as_slice())),
+    );
     cursor.after = walk.last.or(after);
     if result? {
         cursor.done = true;
@@ -143,6 +149,35 @@ struct Walk<'a, S: ?Sized> {
     sink: &'a mut dyn ScanSink,
     /// The hash and key of the last pair taken in this step.
     last: Option<(u64, Vec<u8>)>,
+    /// Nodes this step may still visit. An honest trie is a tree of at most
+    /// `page_count` pages, each visited at most once per step; a forged one
+    /// whose nodes share children (or loop) would be walked without end.
+    visits_left: u64,
+}
+
+/// The hashes a subtree may hold: those that route to it from the root.
+#[derive(Clone, Copy)]
+struct HashRange {
+    first: u64,
+    last: u64,
+}
+
+impl HashRange {
+    const ALL: HashRange = HashRange {
+        first: 0,
+        last: u64::MAX,
+    };
+
+    /// The part of this range that slots `start..end` of an inner node at
+    /// `level` (inside this range) route to.
+    fn slots(self, level: u8, start: usize, end: usize) -> HashRange {
+        let shift = trie::level_shift(level);
+        HashRange {
+            first: self.first | (start as u64) << shift,
+            // `end << shift` is 2^64 for the root's last slot: wrap to it.
+            last: self.first | ((end as u64) << shift).wrapping_sub(1),
+        }
+    }
 }
 
 impl<S: NodeSource + ?Sized> Walk<'_, S> {
@@ -152,8 +187,15 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
         &mut self,
         id: PageId,
         parent_level: Option<u8>,
+        range: HashRange,
         after: Option<(u64, &[u8])>,
     ) -> Result<bool> {
+        if self.visits_left == 0 {
+            return Err(Error::corrupted(format!(
+                "page {id}: the index reaches more pages than the database holds (its nodes share children or loop)"
+            )));
+        }
+        self.visits_left -= 1;
         let node = self.src.node(id, self.guard)?;
         match node.index_under(id, parent_level)? {
             IndexNode::Inner(inner) => {
@@ -170,13 +212,23 @@ impl<S: NodeSource + ?Sized> Walk<'_, S> {
                         Some(r) if start <= r => after,
                         _ => None,
                     };
-                    if !self.visit(slot.child, Some(level), child_after)? {
+                    let child_range = range.slots(level, start, end);
+                    if !self.visit(slot.child, Some(level), child_range, child_after)? {
                         return Ok(false);
                     }
                 }
                 Ok(true)
             }
             IndexNode::Leaf(leaf) => {
+                // Hashes are sorted in a leaf, so its ends bound them all: a
+                // leaf reached through a slot its keys do not route to (a
+                // forged leaf shared by two ranges) is not read twice.
+                let n = leaf.len();
+                if n > 0 && (leaf.hash(0) < range.first || leaf.hash(n - 1) > range.last) {
+                    return Err(Error::corrupted(format!(
+                        "page {id}: a leaf holds keys that do not route to it"
+                    )));
+                }
                 let mut i = after.map_or(0, |(h, _)| leaf.first_at_or_after(h));
                 while i < leaf.len() {
                     let e = leaf.entry(i);

@@ -12,6 +12,7 @@ use crate::view::{self, PageView};
 use crossbeam_epoch::Guard;
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Splits sorted page ids into runs of adjacent ids (at most 256 pages each),
 /// as index ranges.
@@ -57,6 +58,10 @@ pub(crate) struct Store {
     pub page_size: usize,
     pub header: FileHeader,
     pub cache: PageCache,
+    /// A length the file is known to have reached (it never shrinks while
+    /// open), so that [`Store::ensure_len`] asks the backend only when the
+    /// database grew.
+    known_len: AtomicU64,
 }
 
 impl Store {
@@ -67,6 +72,7 @@ impl Store {
             page_size,
             header,
             cache: PageCache::new(cache_bytes / page_size, page_size),
+            known_len: AtomicU64::new(0),
         }
     }
 
@@ -196,6 +202,28 @@ impl Store {
         self.backend
             .sync_data()
             .map_err(|e| Error::io("fsync of the database file", e))
+    }
+
+    /// Extends the file to hold `page_count` pages, if it is shorter. A
+    /// commit calls this before its meta page is written, so that every
+    /// committed state fits its file: open refuses a page count the file
+    /// cannot hold (`spec/format.md`, "Meta slots"), which bounds every
+    /// allocation and walk sized by it. The pages a commit reserved or freed
+    /// without writing them become a hole (zeros, sparse where the file
+    /// system allows); nothing reads them before writing them.
+    pub fn ensure_len(&self, page_count: u64) -> Result<()> {
+        let needed = page_count.saturating_mul(self.page_size as u64);
+        if self.known_len.load(Ordering::Relaxed) >= needed {
+            return Ok(());
+        }
+        let len = self.file_len()?;
+        if len < needed {
+            self.backend
+                .set_len(needed)
+                .map_err(|e| Error::io("extending the database file", e))?;
+        }
+        self.known_len.store(len.max(needed), Ordering::Relaxed);
+        Ok(())
     }
 
     pub fn file_len(&self) -> Result<u64> {

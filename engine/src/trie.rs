@@ -120,6 +120,15 @@ impl<'n> LeafRef<'n> {
         }
     }
 
+    /// The hash of entry `i`.
+    #[inline]
+    pub fn hash(&self, i: usize) -> u64 {
+        match self {
+            LeafRef::Page(v) => v.hash(i),
+            LeafRef::Node(n) => n.entries()[i].hash,
+        }
+    }
+
     #[inline]
     pub fn entry(&self, i: usize) -> EntryView<'n> {
         match self {

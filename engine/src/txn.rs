@@ -50,6 +50,14 @@ impl NodeSource for Snapshot {
     }
 }
 
+/// A key count that the index contradicts (a forged or damaged meta page):
+/// refused before it could wrap around.
+fn miscounted(key_count: u64) -> Error {
+    Error::corrupted(format!(
+        "the meta page counts {key_count} keys, which the index contradicts; run check"
+    ))
+}
+
 pub(crate) fn check_key(key: &[u8]) -> Result<()> {
     if key.is_empty() {
         return Err(Error::new(
@@ -484,6 +492,9 @@ impl WriteTxn {
                 _ => {}
             }
         }
+        if self.key_count == u64::MAX {
+            return Err(miscounted(self.key_count));
+        }
         let entry = self.make_entry(hash, key, value)?;
         // From here on the trie changes: mark the transaction changed first,
         // so that nothing half-applied can pass for an empty transaction.
@@ -501,6 +512,9 @@ impl WriteTxn {
         let hash = self.store.hash(key);
         if !trie::contains(self, self.root, hash, key)? {
             return Ok(false);
+        }
+        if self.key_count == 0 {
+            return Err(miscounted(self.key_count));
         }
         self.changed = true;
         let (path, leaf_id) = self.cow_path(hash)?;
