@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 # Every script this suite runs, checked before the long steps start.
-scripts=(tests/scripts_test.sh abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh)
+scripts=(tests/scripts_test.sh abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh fuzz/run.sh)
 missing=0
 for script in "${scripts[@]}"; do
   if [ ! -f "$script" ]; then

@@ -17,20 +17,21 @@ fail() {
   failures=$((failures + 1))
 }
 
-# A fake toolchain: every cargo subcommand succeeds at once.
+# A fake toolchain: every cargo subcommand succeeds at once, reporting passed
+# tests (steps that check how many tests ran see enough).
 mkdir -p "$scratch/bin"
-printf '#!/bin/sh\nexit 0\n' >"$scratch/bin/cargo"
+printf '#!/bin/sh\necho "test result: ok. 3 passed; 0 failed"\n' >"$scratch/bin/cargo"
 chmod +x "$scratch/bin/cargo"
 
 # make_tree DIR: a copy of tests/ with every runner present as a passing stub
 # that prints its summary line.
 make_tree() {
-  local tree=$1
-  mkdir -p "$tree/tests" "$tree/abi" "$tree/cli" "$tree/sdk-go" "$tree/sdk-dart"
+  local tree=$1 runner entry
+  mkdir -p "$tree/tests" "$tree/abi" "$tree/cli" "$tree/sdk-go" "$tree/sdk-dart" "$tree/fuzz"
   cp "$root/tests/all.sh" "$root/tests/conformance.sh" "$tree/tests/"
   printf '#!/usr/bin/env bash\nexit 0\n' >"$tree/tests/scripts_test.sh"
-  for script in abi/test.sh sdk-go/test.sh sdk-dart/check.sh; do
-    printf '#!/usr/bin/env bash\nexit 0\n' >"$tree/$script"
+  for runner in abi/test.sh sdk-go/test.sh sdk-dart/check.sh fuzz/run.sh; do
+    printf '#!/usr/bin/env bash\nexit 0\n' >"$tree/$runner"
   done
   for entry in c:abi/conformance.sh cli:cli/conformance.sh go:sdk-go/conformance.sh dart:sdk-dart/conformance.sh; do
     printf '#!/usr/bin/env bash\necho "%s: 1 passed, 0 failed"\n' "${entry%%:*}" >"$tree/${entry#*:}"
@@ -56,7 +57,7 @@ for script in tests/all.sh tests/conformance.sh; do
   expect 0 "every runner present" "$script" "$scratch/t$n"
 done
 
-for missing in abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh tests/scripts_test.sh; do
+for missing in abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh fuzz/run.sh tests/scripts_test.sh; do
   n=$((n + 1))
   make_tree "$scratch/t$n"
   rm "$scratch/t$n/$missing"
