@@ -1,5 +1,6 @@
 //! A stateful target: a sequence of operations (put, insert, update, delete,
-//! batches, transactions committed or rolled back, reopen, check, sync),
+//! batches, transactions committed or rolled back, reopen, check, sync, and
+//! in relaxed mode the one-second timer on a manual clock),
 //! each possibly cut short by a power cut at a chosen I/O, run against a
 //! BTreeMap model. After every acknowledged commit the database equals the
 //! model; after a crash the reopened database is one of the states that may
@@ -11,18 +12,18 @@
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use nook::{Database, Durability, ErrorKind, Options, WriteBatch};
+use nook::{Database, Durability, ErrorKind, ManualClock, Options, WriteBatch};
 use nook_fuzz::sim_disk::Fault;
 use nook_fuzz::{cbor_bytes, Bits, SimDisk};
 use std::collections::BTreeMap;
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
-/// The durability modes the scenarios run in (the input picks one). A mode
-/// listed here is checked against the same model: a commit that returned is
-/// the only state a crash may leave in immediate mode; in the others, any
-/// state committed since the last explicit `sync`.
-const DURABILITIES: &[Durability] = &[Durability::Immediate];
+/// The durability modes the scenarios run in (the input picks one). A commit
+/// that returned is the only state a crash may leave in immediate mode; in
+/// relaxed mode, any state committed since the last durable point (a sync, a
+/// clean close, or the first commit after the timer ran out).
+const DURABILITIES: &[Durability] = &[Durability::Immediate, Durability::Relaxed];
 
 #[derive(Arbitrary, Debug)]
 struct Key(u8);
@@ -83,6 +84,8 @@ enum Op {
     // disk would stop seeing writes.
     Check,
     Sync,
+    /// Relaxed durability's interval passes: the next commit is durable.
+    Tick,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -156,6 +159,9 @@ struct Run {
     db: Option<Database>,
     options: Options,
     durability: Durability,
+    clock: ManualClock,
+    /// The interval has passed since the last durable point.
+    timer_due: bool,
     /// The acknowledged state.
     model: Model,
     /// The states a crash may leave: every state committed since the last
@@ -172,21 +178,35 @@ impl Run {
         let db = Database::open_backend(self.disk.backend(), &self.options)
             .unwrap_or_else(|e| panic!("reopening after a clean close or a crash: {e}"));
         self.db = Some(db);
+        self.timer_due = false; // the interval starts at open
     }
 
-    /// A commit of `state` was acknowledged.
-    fn committed(&mut self, state: Model) {
-        if self.durability == Durability::Immediate {
+    fn txid(&self) -> u64 {
+        self.db().begin_read().map_or(0, |r| r.txid())
+    }
+
+    /// A call that may commit `state` returned Ok; `txid_before` says
+    /// whether it really committed (a write that changes nothing does not).
+    fn committed(&mut self, state: Model, txid_before: u64) {
+        let made_a_commit = self.txid() != txid_before;
+        if self.durability == Durability::Immediate || (made_a_commit && self.timer_due) {
             self.survivors.clear();
+            self.timer_due = false;
         }
         self.survivors.push(state.clone());
         self.model = state;
+    }
+
+    /// Everything committed so far is durable.
+    fn durable_point(&mut self) {
+        self.survivors = vec![self.model.clone()];
     }
 
     /// Runs `op`; returns the state it meant to commit if it may have
     /// committed without saying so (it failed after starting to write).
     fn run(&mut self, op: &Op, faulty: bool) -> Option<Model> {
         let db = self.db().clone();
+        let txid_before = self.txid();
         // An I/O error is acceptable only once the power is cut.
         let io_failed = |e: &nook::Error| {
             assert!(faulty, "an operation failed with no fault injected: {e}");
@@ -203,7 +223,7 @@ impl Run {
                     Write::Batch(records) => db.write_batch(&batch_of(records)),
                 };
                 match (result, refusal) {
-                    (Ok(()), Ok(())) => self.committed(intended),
+                    (Ok(()), Ok(())) => self.committed(intended, txid_before),
                     (Err(e), Err(kind)) if e.kind() == kind => {}
                     (Err(e), _) => {
                         io_failed(&e);
@@ -246,7 +266,7 @@ impl Run {
                     return None;
                 }
                 match txn.commit() {
-                    Ok(()) => self.committed(intended),
+                    Ok(()) => self.committed(intended, txid_before),
                     Err(e) => {
                         io_failed(&e);
                         return Some(intended);
@@ -259,7 +279,12 @@ impl Run {
                 // Open writes too (it erases a slot a crash left behind), so
                 // the power may be cut here as well.
                 match Database::open_backend(self.disk.backend(), &self.options) {
-                    Ok(db) => self.db = Some(db),
+                    Ok(db) => {
+                        // The close made every commit durable.
+                        self.db = Some(db);
+                        self.timer_due = false;
+                        self.durable_point();
+                    }
                     Err(e) => io_failed(&e),
                 }
             }
@@ -268,10 +293,21 @@ impl Run {
                     io_failed(&e);
                 }
             }
-            Op::Sync => match db.sync() {
-                Ok(()) => self.survivors = vec![self.model.clone()],
-                Err(e) => io_failed(&e),
-            },
+            Op::Sync => {
+                let ios = self.disk.ops();
+                match db.sync() {
+                    Ok(()) => self.durable_point(),
+                    Err(e) => io_failed(&e),
+                }
+                // A sync that wrote restarted the interval.
+                if self.disk.ops() != ios {
+                    self.timer_due = false;
+                }
+            }
+            Op::Tick => {
+                self.clock.advance(std::time::Duration::from_millis(1100));
+                self.timer_due = true;
+            }
         }
         None
     }
@@ -279,12 +315,18 @@ impl Run {
 
 fuzz_target!(|scenario: Scenario| {
     let durability = DURABILITIES[scenario.durability as usize % DURABILITIES.len()];
-    let options = Options::new().durability(durability).cache_size(64 << 10);
+    let clock = ManualClock::new();
+    let options = Options::new()
+        .durability(durability)
+        .cache_size(64 << 10)
+        .manual_clock(clock.clone());
     let mut run = Run {
         disk: SimDisk::new(),
         db: None,
         options: options.clone(),
         durability,
+        clock,
+        timer_due: false,
         model: Model::new(),
         survivors: vec![Model::new()],
     };

@@ -138,8 +138,10 @@ impl SimDisk {
     /// More images a power cut now could leave: synced data plus every
     /// unsynced write but one, and synced data plus that one write alone,
     /// for up to `max` of the unsynced writes (the last one, often a commit
-    /// record, and a random choice of the others). The first family catches a
-    /// commit record that reached the disk without a page it relies on.
+    /// record, and a random choice of the others); and every unsynced write
+    /// with the last one torn. The first family catches a commit record that
+    /// reached the disk without a page it relies on, the last one a torn
+    /// commit record.
     pub fn crash_images_one_apart(&self, max: usize, rng: &mut impl rand::Rng) -> Vec<Vec<u8>> {
         let s = self.state.lock();
         let apply = |img: &mut Vec<u8>, (off, data): &(u64, Vec<u8>)| {
@@ -169,6 +171,18 @@ impl SimDisk {
             }
             images.push(all_but);
             images.push(only);
+        }
+        // Every unsynced write, the last one torn inside its first sector (a
+        // commit record cut short, the case a fallback slot exists for; a
+        // tear at a sector boundary may leave a valid record when the rest of
+        // the page is unchanged, as a short manifest's zeros are).
+        if let Some((last, rest)) = s.pending.split_last() {
+            if last.1.len() > 8 {
+                let mut torn = s.durable.clone();
+                rest.iter().for_each(|w| apply(&mut torn, w));
+                apply(&mut torn, &(last.0, last.1[..8].to_vec()));
+                images.push(torn);
+            }
         }
         images
     }
