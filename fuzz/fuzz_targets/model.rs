@@ -13,8 +13,8 @@
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use nook::{Database, Durability, ErrorKind, ManualClock, Options, WriteBatch};
-use nook_fuzz::sim_disk::Fault;
-use nook_fuzz::{cbor_bytes, Bits, SimDisk};
+use nook_fuzz::{cbor_bytes, Fault, SimDisk};
+use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -332,7 +332,7 @@ fuzz_target!(|scenario: Scenario| {
     };
     run.open();
     run.options = options.create(false);
-    let mut bits = Bits::new(scenario.crash_seed);
+    let mut crash_choices = rand::rngs::StdRng::seed_from_u64(scenario.crash_seed);
     for step in scenario.steps.iter().take(48) {
         let cut = step.power_cut.map(|n| (n as u64 % 64) + 1);
         run.disk.arm(cut.map(|n| (n, Fault::PowerCut)), false);
@@ -345,7 +345,10 @@ fuzz_target!(|scenario: Scenario| {
         // The power is cut (during the step, or right after it): reopen
         // what the disk kept.
         run.db = None;
-        let image = run.disk.crash_image(&mut bits);
+        // One of the images the crash could leave, chosen by the input.
+        let mut images = run.disk.crash_images(&mut crash_choices);
+        images.extend(run.disk.crash_images_one_apart(2, &mut crash_choices));
+        let image = images.swap_remove(crash_choices.random_range(0..images.len()));
         run.disk = SimDisk::from_image(image);
         run.open();
         let db = run.db();
