@@ -10,8 +10,8 @@ if ! command -v cargo >/dev/null; then
   echo "cli: 0 passed, 1 failed (cargo is not installed; install a Rust toolchain)"
   exit 1
 fi
-if ! cargo build --release --quiet -p nook-cli --bin nook --example conformance >&2; then
-  echo "cli: 0 passed, 1 failed (cargo build --release -p nook-cli failed)"
+if ! cargo build --release --quiet -p nookdb-cli --bin nook --example conformance >&2; then
+  echo "cli: 0 passed, 1 failed (cargo build --release -p nookdb-cli failed)"
   exit 1
 fi
 target_dir=${CARGO_TARGET_DIR:-target}

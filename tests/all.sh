@@ -20,8 +20,19 @@ for script in "${scripts[@]}"; do
 done
 [ "$missing" -eq 0 ] || exit 1
 
+step "every package carries the root's license files"
+for pkg in engine cli abi sdk-go sdk-dart; do
+  for license in LICENSE-MIT LICENSE-APACHE; do
+    cmp -s "$license" "$pkg/$license" || {
+      echo "$pkg/$license differs from ./$license (or is missing); copy the root file" >&2; exit 1; }
+  done
+done
+
 step "the test scripts fail when a runner is missing"
 bash tests/scripts_test.sh
+
+step "the crates meant for crates.io package and build (cargo package)"
+cargo package --quiet --allow-dirty -p nookdb -p nookdb-cli
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -34,7 +45,7 @@ cargo test --workspace --quiet
 
 step "page cache model check (loom: get/insert/evict/remove against readers)"
 loom_out=$(RUSTFLAGS="--cfg loom --cfg crossbeam_loom" CARGO_TARGET_DIR=target/loom \
-  cargo test -p nook --lib --release cache_model 2>&1) || { printf '%s\n' "$loom_out"; exit 1; }
+  cargo test -p nookdb --lib --release cache_model 2>&1) || { printf '%s\n' "$loom_out"; exit 1; }
 printf '%s\n' "$loom_out" | grep -E '^test |^test result'
 # A filter that matched nothing would pass silently: require the scenarios.
 printf '%s\n' "$loom_out" | grep -Eq '^test result: ok\. ([3-9]|[1-9][0-9]+) passed' || {

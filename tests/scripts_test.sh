@@ -37,6 +37,10 @@ make_tree() {
     printf '#!/usr/bin/env bash\necho "%s: 1 passed, 0 failed"\n' "${entry%%:*}" >"$tree/${entry#*:}"
   done
   touch "$tree/sdk-go/go.mod"
+  mkdir -p "$tree/engine"
+  for dir in "$tree" "$tree/engine" "$tree/cli" "$tree/abi" "$tree/sdk-go" "$tree/sdk-dart"; do
+    touch "$dir/LICENSE-MIT" "$dir/LICENSE-APACHE"
+  done
 }
 
 # expect STATUS(0|nonzero) WHAT SCRIPT TREE

@@ -58,7 +58,7 @@ fn dir_size(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-struct Nook(nook::Database, std::path::PathBuf);
+struct Nook(nookdb::Database, std::path::PathBuf);
 
 impl Engine for Nook {
     fn name(&self) -> &'static str {
@@ -183,7 +183,7 @@ const CACHE: usize = 1 << 30;
 fn open_all(dir: &Path) -> Vec<Box<dyn Engine>> {
     let nook_path = dir.join("bench.nook");
     let nook =
-        nook::Database::open_with(&nook_path, &nook::Options::new().cache_size(CACHE)).unwrap();
+        nookdb::Database::open_with(&nook_path, &nookdb::Options::new().cache_size(CACHE)).unwrap();
     let lmdb_dir = dir.join("lmdb");
     std::fs::create_dir_all(&lmdb_dir).unwrap();
     // SAFETY: heed requires that the environment's files are not opened

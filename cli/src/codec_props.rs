@@ -107,7 +107,7 @@ proptest! {
         let back = decode(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(back.to_cbor(), bytes.clone());
         // The engine accepts everything the encoder writes.
-        prop_assert!(nook::cbor::validate(&bytes).is_ok());
+        prop_assert!(nookdb::cbor::validate(&bytes).is_ok());
         // The default format is JSON when JSON shows the value exactly, and
         // diagnostic notation otherwise.
         let auto = output::render(&v, output::Format::Json);
@@ -124,7 +124,7 @@ proptest! {
         bytes in prop::collection::vec(any::<u8>(), 0..64)
     ) {
         let ours = decode(&bytes).is_ok();
-        let engine = nook::cbor::validate(&bytes).is_ok();
+        let engine = nookdb::cbor::validate(&bytes).is_ok();
         prop_assert_eq!(ours, engine, "{:02x?}", bytes);
     }
 

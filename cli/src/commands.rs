@@ -11,7 +11,7 @@ use crate::error::{CliError, CliResult};
 use crate::output::Codec;
 use crate::progress::Progress;
 use crate::transfer::{self, CborSequence, JsonLines, Records};
-use nook::{Cursor, Database, ErrorKind, Options, ReadTxn, WriteTxn};
+use nookdb::{Cursor, Database, ErrorKind, Options, ReadTxn, WriteTxn};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 
@@ -255,8 +255,8 @@ impl Session {
         key: &str,
         value: &str,
         out: &mut dyn Write,
-        in_txn: impl FnOnce(&mut WriteTxn, &[u8], &[u8]) -> nook::Result<()>,
-        auto: impl FnOnce(&Database, &[u8], &[u8]) -> nook::Result<()>,
+        in_txn: impl FnOnce(&mut WriteTxn, &[u8], &[u8]) -> nookdb::Result<()>,
+        auto: impl FnOnce(&Database, &[u8], &[u8]) -> nookdb::Result<()>,
     ) -> CliResult {
         let key = self.codec.parse_key(key)?;
         let value = self.value_bytes(value)?;
@@ -455,7 +455,7 @@ enum View<'a> {
 }
 
 impl View<'_> {
-    fn get(&self, key: &[u8]) -> nook::Result<Option<Vec<u8>>> {
+    fn get(&self, key: &[u8]) -> nookdb::Result<Option<Vec<u8>>> {
         match self {
             View::Write(t) => t.get(key),
             View::Read(t) => t.get(key),
@@ -463,7 +463,7 @@ impl View<'_> {
         }
     }
 
-    fn contains(&self, key: &[u8]) -> nook::Result<bool> {
+    fn contains(&self, key: &[u8]) -> nookdb::Result<bool> {
         match self {
             View::Write(t) => t.contains(key),
             View::Read(t) => t.contains(key),
@@ -484,7 +484,7 @@ impl View<'_> {
         cursor: &mut Cursor,
         max: usize,
         out: &mut Vec<(Vec<u8>, Vec<u8>)>,
-    ) -> nook::Result<()> {
+    ) -> nookdb::Result<()> {
         match self {
             View::Write(t) => t.next_batch(cursor, max, out),
             View::Read(t) => t.next_batch(cursor, max, out),

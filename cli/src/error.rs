@@ -6,7 +6,7 @@
 //! and below 100. The CLI adds two names of its own: USAGE (exit 2, as every
 //! Unix tool) and ABORTED (exit 3).
 
-use nook::ErrorKind;
+use nookdb::ErrorKind;
 
 /// What kind of failure, which fixes the NAME and the exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,8 +139,8 @@ impl CliError {
     }
 }
 
-impl From<nook::Error> for CliError {
-    fn from(e: nook::Error) -> CliError {
+impl From<nookdb::Error> for CliError {
+    fn from(e: nookdb::Error) -> CliError {
         CliError {
             os_code: e.raw_os_error(),
             ..CliError::engine(e.kind(), e.message())

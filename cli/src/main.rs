@@ -1,6 +1,6 @@
 //! `nook`: the command-line tool and REPL of the Nook database.
 //!
-//! A thin layer over the engine (`nook::Database`). Map of the modules, in the
+//! A thin layer over the engine (`nookdb::Database`). Map of the modules, in the
 //! order a command flows through them:
 //!
 //! - [`args`]: the grammar (clap): `nook [OPTIONS] <DB> [COMMAND]`, the

@@ -10,7 +10,7 @@
 use crate::args;
 use crate::commands::Session;
 use crate::line::{self, Flow};
-use nook::Database;
+use nookdb::Database;
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
@@ -150,7 +150,7 @@ pub fn run(session: &mut Session) -> i32 {
             Ok(editor) => editor,
             Err(e) => {
                 eprintln!("error[IO]: cannot start the line editor: {e}");
-                return crate::error::Kind::Engine(nook::ErrorKind::Io).exit_code();
+                return crate::error::Kind::Engine(nookdb::ErrorKind::Io).exit_code();
             }
         };
     editor.set_helper(Some(ReplHelper {

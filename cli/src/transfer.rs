@@ -13,7 +13,7 @@ use crate::error::{CliError, CliResult};
 use crate::json;
 use crate::progress::Progress;
 use crate::value::{self, DecodeError, Reader, Value};
-use nook::Database;
+use nookdb::Database;
 use std::io::{BufRead, Read, Write};
 
 /// One pair read from the input, and where it was.
@@ -418,7 +418,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.kind,
-            crate::error::Kind::Engine(nook::ErrorKind::InvalidArgument)
+            crate::error::Kind::Engine(nookdb::ErrorKind::InvalidArgument)
         );
         assert!(err.message.contains("line 26"), "{}", err.message);
         assert!(

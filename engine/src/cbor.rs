@@ -18,8 +18,8 @@ pub const MAX_NESTING: usize = 512;
 /// Checks that `bytes` is exactly one well-formed CBOR data item.
 ///
 /// ```
-/// assert!(nook::cbor::validate(&[0x18, 0x2a]).is_ok()); // 42
-/// assert!(nook::cbor::validate(&[0x18]).is_err()); // truncated
+/// assert!(nookdb::cbor::validate(&[0x18, 0x2a]).is_ok()); // 42
+/// assert!(nookdb::cbor::validate(&[0x18]).is_err()); // truncated
 /// ```
 pub fn validate(bytes: &[u8]) -> Result<()> {
     if bytes.is_empty() {

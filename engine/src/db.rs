@@ -151,9 +151,9 @@ pub(crate) fn make_durable(state: &mut WriterState) -> Result<()> {
 /// closes when the last handle, transaction and iterator are dropped.
 ///
 /// ```
-/// let db = nook::Database::memory();
+/// let db = nookdb::Database::memory();
 /// db.insert(b"k", &[0x01]).unwrap();
-/// assert_eq!(db.insert(b"k", &[0x02]).unwrap_err().kind(), nook::ErrorKind::AlreadyExists);
+/// assert_eq!(db.insert(b"k", &[0x02]).unwrap_err().kind(), nookdb::ErrorKind::AlreadyExists);
 /// assert!(db.delete(b"k").unwrap());
 /// assert_eq!(db.len(), 0);
 /// ```

@@ -4,7 +4,7 @@
 //! one file of checksummed pages indexed by a copy-on-write hash trie.
 //!
 //! ```
-//! let db = nook::Database::memory();
+//! let db = nookdb::Database::memory();
 //! db.put(b"answer", &[0x18, 0x2a]).unwrap(); // the CBOR integer 42
 //! assert_eq!(db.get(b"answer").unwrap(), Some(vec![0x18, 0x2a]));
 //! db.put_value(b"greeting", &"hello").unwrap();

@@ -23,7 +23,7 @@ pub enum Durability {
 /// Options for [`crate::Database::open_with`].
 ///
 /// ```
-/// let opts = nook::Options::new().cache_size(16 << 20).durability(nook::Durability::Relaxed);
+/// let opts = nookdb::Options::new().cache_size(16 << 20).durability(nookdb::Durability::Relaxed);
 /// assert_eq!(opts.cache_size, 16 << 20);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -51,11 +51,11 @@ impl Cursor {
 /// Where a scan puts the pairs it finds.
 ///
 /// ```
-/// # let db = nook::Database::memory();
+/// # let db = nookdb::Database::memory();
 /// # db.put(b"k", &[0x01]).unwrap();
 /// /// Counts pairs and value bytes without copying anything.
 /// struct Totals(usize, usize);
-/// impl nook::ScanSink for Totals {
+/// impl nookdb::ScanSink for Totals {
 ///     fn fits(&mut self, _key_len: usize, _value_len: usize) -> bool {
 ///         true
 ///     }
@@ -65,7 +65,7 @@ impl Cursor {
 ///     }
 /// }
 /// let mut totals = Totals(0, 0);
-/// db.begin_read().unwrap().scan_into(&mut nook::Cursor::all(), &mut totals).unwrap();
+/// db.begin_read().unwrap().scan_into(&mut nookdb::Cursor::all(), &mut totals).unwrap();
 /// assert_eq!((totals.0, totals.1), (1, 1));
 /// ```
 pub trait ScanSink {

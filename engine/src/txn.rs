@@ -255,7 +255,7 @@ pub(crate) enum WriteMode {
 /// state before the transaction, and the next transaction starts clean.
 ///
 /// ```
-/// # use nook::{Database, ErrorKind};
+/// # use nookdb::{Database, ErrorKind};
 /// let db = Database::memory();
 /// let mut txn = db.begin_write().unwrap();
 /// txn.put(b"a", &[0x01]).unwrap();

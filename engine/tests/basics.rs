@@ -1,6 +1,6 @@
 //! Behaviour a user relies on, through the public API, on files and in memory.
 
-use nook::{Database, Durability, ErrorKind, Options, WriteBatch};
+use nookdb::{Database, Durability, ErrorKind, Options, WriteBatch};
 
 fn cbor_text(s: &str) -> Vec<u8> {
     let mut v = Vec::new();

@@ -4,7 +4,7 @@
 //! version: a reader that saw a recycled frame would read another key's
 //! value, a torn one, or a version older than its snapshot allows.
 
-use nook::{Database, Options};
+use nookdb::{Database, Options};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -49,7 +49,7 @@ fn readers_see_whole_snapshots_while_a_tiny_cache_churns() {
     let dir = tempfile::tempdir().unwrap();
     let options = Options::new()
         .cache_size(64 << 10)
-        .durability(nook::Durability::Relaxed);
+        .durability(nookdb::Durability::Relaxed);
     let db = Database::open_with(dir.path().join("c.nook"), &options).unwrap();
     let mut t = db.begin_write().unwrap();
     for i in 0..KEYS {

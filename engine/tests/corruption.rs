@@ -1,7 +1,7 @@
 //! Damaged, truncated and hostile files: every outcome is `CORRUPTED` (or a
 //! state that was committed), never a panic, a hang or a huge allocation.
 
-use nook::{Database, ErrorKind, MemoryBackend, Options};
+use nookdb::{Database, ErrorKind, MemoryBackend, Options};
 use std::collections::BTreeMap;
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -55,7 +55,7 @@ fn image_of(db: &Database) -> Vec<u8> {
 
 /// Opens `image` and reads everything in every way; returns the contents if
 /// nothing reported damage.
-fn exercise(image: Vec<u8>) -> Result<Model, nook::Error> {
+fn exercise(image: Vec<u8>) -> Result<Model, nookdb::Error> {
     let db = Database::open_backend(
         Box::new(MemoryBackend::from_bytes(image)),
         &Options::new().create(false).cache_size(64 << 10),

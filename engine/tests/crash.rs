@@ -16,7 +16,7 @@
 
 mod support;
 
-use nook::{Database, Durability, ErrorKind, ManualClock, Options};
+use nookdb::{Database, Durability, ErrorKind, ManualClock, Options};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,7 +112,7 @@ fn apply(model: &mut Model, op: &Op) {
 
 /// Runs one write step on `db`, applying it to `model` too (the model says
 /// what the state is if the step succeeds).
-fn execute(db: &Database, step: &Step, model: &mut Model) -> nook::Result<()> {
+fn execute(db: &Database, step: &Step, model: &mut Model) -> nookdb::Result<()> {
     match step {
         Step::Txn(ops) => {
             let mut txn = db.begin_write()?;
@@ -172,7 +172,7 @@ impl Run {
         (run, db)
     }
 
-    fn open(&self) -> nook::Result<Database> {
+    fn open(&self) -> nookdb::Result<Database> {
         Database::open_backend(self.disk.backend(), &self.opts)
     }
 
@@ -460,7 +460,7 @@ fn io_error_sweep_every_operation() {
 /// with its index.
 #[test]
 fn relaxed_timed_durable_points_never_fall_back_past_the_last_durable_commit() {
-    let clock = nook::ManualClock::new();
+    let clock = nookdb::ManualClock::new();
     let opts = options(Durability::Relaxed).manual_clock(clock.clone());
     let tick = || clock.advance(std::time::Duration::from_millis(1100));
     let value = |n: u8| cbor_bytes(40, n);

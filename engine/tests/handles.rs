@@ -1,7 +1,7 @@
 //! What every handle to one database may and may not differ in, and that a
 //! write never waits for its own thread.
 
-use nook::{Database, Durability, ErrorKind, Options};
+use nookdb::{Database, Durability, ErrorKind, Options};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 

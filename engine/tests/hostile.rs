@@ -9,7 +9,7 @@
 //! test runner down with it.
 #![cfg(unix)]
 
-use nook::{Cursor, Database, ErrorKind, Options};
+use nookdb::{Cursor, Database, ErrorKind, Options};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -145,18 +145,18 @@ fn image_after(fill: impl FnOnce(&Database)) -> Vec<u8> {
     std::fs::read(&path).unwrap()
 }
 
-fn open_image(image: Vec<u8>) -> nook::Result<Database> {
+fn open_image(image: Vec<u8>) -> nookdb::Result<Database> {
     Database::open_backend(
-        Box::new(nook::MemoryBackend::from_bytes(image)),
+        Box::new(nookdb::MemoryBackend::from_bytes(image)),
         &Options::new().create(false).cache_size(1 << 20),
     )
 }
 
-fn open_path(path: &Path) -> nook::Result<Database> {
+fn open_path(path: &Path) -> nookdb::Result<Database> {
     Database::open_with(path, &Options::new().create(false))
 }
 
-fn assert_corrupted<T: std::fmt::Debug>(what: &str, result: nook::Result<T>) {
+fn assert_corrupted<T: std::fmt::Debug>(what: &str, result: nookdb::Result<T>) {
     match result {
         Err(e) => assert_eq!(e.kind(), ErrorKind::Corrupted, "{what}: {e}"),
         Ok(v) => panic!("{what}: accepted a hostile file ({v:?})"),
@@ -168,7 +168,10 @@ fn assert_corrupted<T: std::fmt::Debug>(what: &str, result: nook::Result<T>) {
 fn assert_every_operation_corrupted(db: &Database) {
     assert_corrupted("stats", db.stats());
     assert_corrupted("check", db.check());
-    assert_corrupted("iter", db.iter().unwrap().collect::<nook::Result<Vec<_>>>());
+    assert_corrupted(
+        "iter",
+        db.iter().unwrap().collect::<nookdb::Result<Vec<_>>>(),
+    );
     let mut pairs = Vec::new();
     assert_corrupted(
         "a cursor step",
@@ -313,7 +316,10 @@ fn a_leaf_under_two_ranges_is_corrupted_not_read_twice() {
     reseal(p);
     edit_metas(&mut image, |_| {});
     let db = open_image(image).unwrap();
-    assert_corrupted("iter", db.iter().unwrap().collect::<nook::Result<Vec<_>>>());
+    assert_corrupted(
+        "iter",
+        db.iter().unwrap().collect::<nookdb::Result<Vec<_>>>(),
+    );
     assert_corrupted("check", db.check());
 }
 

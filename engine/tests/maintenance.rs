@@ -4,7 +4,7 @@
 
 mod support;
 
-use nook::{Database, Durability, ErrorKind, Options};
+use nookdb::{Database, Durability, ErrorKind, Options};
 use support::SimDisk;
 
 fn txid(db: &Database) -> u64 {
@@ -162,9 +162,13 @@ fn a_backup_is_durable_when_it_returns_and_every_io_failure_is_reported() {
             let disk = SimDisk::new();
             disk.arm(Some((n, fault)), false);
             let result = src.backup_to(disk.backend());
-            assert!(
+            // (The copy commits in relaxed mode, so a slow run may make one
+            // more durable point, and a faster one fewer I/Os than `total`.)
+            let fired = disk.faults_fired() > 0;
+            assert_eq!(
                 result.is_err(),
-                "{fault:?} at I/O {n}/{total} of the backup was not reported"
+                fired,
+                "{fault:?} at I/O {n}/{total} of the backup: fired {fired}, result {result:?}"
             );
         }
     }

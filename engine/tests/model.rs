@@ -17,7 +17,7 @@
 
 mod support;
 
-use nook::{Database, Durability, ErrorKind, Options, WriteBatch};
+use nookdb::{Database, Durability, ErrorKind, Options, WriteBatch};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use support::{Fault, SimDisk};
@@ -32,7 +32,7 @@ struct Budget {
     pairs: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
-impl nook::ScanSink for Budget {
+impl nookdb::ScanSink for Budget {
     fn fits(&mut self, key_len: usize, value_len: usize) -> bool {
         self.pairs.is_empty() || self.used + key_len + value_len <= self.budget
     }
@@ -46,7 +46,7 @@ impl nook::ScanSink for Budget {
 /// no pair comes twice.
 fn scan_in_steps(db: &Database, prefix: &[u8], budget: usize) -> Model {
     let txn = db.begin_read().unwrap();
-    let mut cursor = nook::Cursor::new(prefix);
+    let mut cursor = nookdb::Cursor::new(prefix);
     let mut seen = Model::new();
     while !cursor.is_done() {
         let mut step = Budget {
@@ -212,7 +212,7 @@ fn on_db(db: &Database, op: &Op) -> Result<Option<Vec<u8>>, ErrorKind> {
     r.map_err(|e| e.kind())
 }
 
-fn on_txn(txn: &mut nook::WriteTxn, op: &Op) -> Result<Option<Vec<u8>>, ErrorKind> {
+fn on_txn(txn: &mut nookdb::WriteTxn, op: &Op) -> Result<Option<Vec<u8>>, ErrorKind> {
     let r = match op {
         Op::Put(k, v) => txn.put(k, v).map(|()| None),
         Op::Insert(k, v) => txn.insert(k, v).map(|()| None),

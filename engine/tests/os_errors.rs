@@ -4,7 +4,7 @@
 
 mod support;
 
-use nook::{Database, ErrorKind, Options, StorageBackend};
+use nookdb::{Database, ErrorKind, Options, StorageBackend};
 use std::io;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;

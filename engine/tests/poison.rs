@@ -14,7 +14,7 @@
 
 mod support;
 
-use nook::{Database, ErrorKind, Options, WriteBatch, WriteTxn};
+use nookdb::{Database, ErrorKind, Options, WriteBatch, WriteTxn};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -87,7 +87,7 @@ fn assert_same(got: &Model, want: &Model, ctx: &str) {
 /// Asserts that `txn` is poisoned by an error of `kind`: reads, writes and
 /// the commit all return that kind, saying the transaction must be rolled back.
 fn assert_poisoned(mut txn: WriteTxn, kind: ErrorKind, ctx: &str) {
-    let refused = |r: nook::Result<()>, what: &str| {
+    let refused = |r: nookdb::Result<()>, what: &str| {
         let e = r.expect_err(&format!(
             "{ctx}: {what} on a poisoned transaction succeeded"
         ));
@@ -127,7 +127,7 @@ fn pre_state() -> Model {
 /// must poison the transaction, and the file must then hold `pre_state()` and
 /// pass `check`.
 /// Returns how many runs failed.
-fn every_failure_of(name: &str, op: impl Fn(&mut WriteTxn) -> nook::Result<()>) -> u64 {
+fn every_failure_of(name: &str, op: impl Fn(&mut WriteTxn) -> nookdb::Result<()>) -> u64 {
     let before = pre_state();
     let mut failures = 0;
     for n in 1.. {
@@ -295,7 +295,7 @@ fn random_op(rng: &mut StdRng) -> Op {
 
 /// Runs `op` on `txn` and on `model`; the model changes only if the
 /// transaction accepts the operation.
-fn run_op(txn: &mut WriteTxn, model: &mut Model, op: &Op) -> nook::Result<()> {
+fn run_op(txn: &mut WriteTxn, model: &mut Model, op: &Op) -> nookdb::Result<()> {
     match op {
         Op::Put(k, v) => txn.put(k, v).map(|()| {
             model.insert(k.clone(), v.clone());
@@ -340,7 +340,7 @@ fn sweep_run(before: &Model, ops: &[Op], n: u64, seed: u64) -> bool {
     disk.arm(Some((n, Fault::Transient)), true);
     let ctx = format!("seed {seed}, I/O error at I/O {n}");
     let mut after = before.clone();
-    let mut poison: Option<nook::Error> = None;
+    let mut poison: Option<nookdb::Error> = None;
     for (i, op) in ops.iter().enumerate() {
         let fired_before = disk.faults_fired();
         let result = run_op(&mut txn, &mut after, op);

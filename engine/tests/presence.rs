@@ -3,7 +3,7 @@
 //! from its leaf entry, and freeing an overflow record reads only its index
 //! pages. A backend that counts the bytes read shows it.
 
-use nook::{Database, ErrorKind, MemoryBackend, Options, StorageBackend};
+use nookdb::{Database, ErrorKind, MemoryBackend, Options, StorageBackend};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

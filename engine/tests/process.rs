@@ -4,7 +4,7 @@
 //!
 //! The child processes are this test binary run again with NOOK_TEST_CHILD set.
 
-use nook::{Database, ErrorKind};
+use nookdb::{Database, ErrorKind};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -157,7 +157,7 @@ fn a_second_process_is_refused_with_locked_at_once() {
 fn a_relaxed_commit_is_durable_about_a_second_later_without_another_commit() {
     if let Some((role, path)) = child_role() {
         if role == "relaxed" {
-            let options = nook::Options::new().durability(nook::Durability::Relaxed);
+            let options = nookdb::Options::new().durability(nookdb::Durability::Relaxed);
             let db = Database::open_with(&path, &options).unwrap();
             db.put(b"once", &[0x01]).unwrap();
             println!("committed");

@@ -2,7 +2,7 @@
 //! the database size, open reads a bounded number of pages, memory is bounded
 //! by the cache, and values up to the 64 MiB limit round-trip.
 
-use nook::{Database, ErrorKind, MemoryBackend, Options, StorageBackend};
+use nookdb::{Database, ErrorKind, MemoryBackend, Options, StorageBackend};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -140,10 +140,10 @@ fn the_cache_bounds_resident_pages() {
 #[test]
 fn values_up_to_64_mib_round_trip_and_larger_ones_are_refused() {
     let db = Database::memory();
-    let len = nook::MAX_VALUE_LEN - 9; // a byte-string head of 9 bytes
+    let len = nookdb::MAX_VALUE_LEN - 9; // a byte-string head of 9 bytes
     let mut value = vec![0x5b];
     value.extend_from_slice(&(len as u64).to_be_bytes());
-    value.resize(nook::MAX_VALUE_LEN, 0xab);
+    value.resize(nookdb::MAX_VALUE_LEN, 0xab);
     db.put(b"huge", &value).unwrap();
     assert_eq!(db.get(b"huge").unwrap().as_deref(), Some(&value[..]));
     db.check().unwrap();
@@ -199,7 +199,7 @@ fn a_scan_batch_of_large_values_stays_small() {
         db.put(&[i + 1], &value).unwrap();
     }
     let txn = db.begin_read().unwrap();
-    let mut cursor = nook::Cursor::all();
+    let mut cursor = nookdb::Cursor::all();
     let mut out = Vec::new();
     txn.next_batch(&mut cursor, 256, &mut out).unwrap();
     assert_eq!(out.len(), 2, "a batch stops after 4 MiB of values");

@@ -12,8 +12,8 @@
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use nook::{Database, Durability, ErrorKind, ManualClock, Options, WriteBatch};
 use nook_fuzz::{cbor_bytes, Fault, SimDisk};
+use nookdb::{Database, Durability, ErrorKind, ManualClock, Options, WriteBatch};
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 
@@ -148,8 +148,8 @@ fn expected(model: &mut Model, write: &Write) -> Result<(), ErrorKind> {
     Ok(())
 }
 
-fn contents(db: &Database) -> nook::Result<Model> {
-    let model: Model = db.iter()?.collect::<nook::Result<_>>()?;
+fn contents(db: &Database) -> nookdb::Result<Model> {
+    let model: Model = db.iter()?.collect::<nookdb::Result<_>>()?;
     assert_eq!(model.len() as u64, db.len(), "len() disagrees with a scan");
     Ok(model)
 }
@@ -208,7 +208,7 @@ impl Run {
         let db = self.db().clone();
         let txid_before = self.txid();
         // An I/O error is acceptable only once the power is cut.
-        let io_failed = |e: &nook::Error| {
+        let io_failed = |e: &nookdb::Error| {
             assert!(faulty, "an operation failed with no fault injected: {e}");
         };
         match op {

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nook::{Database, MemoryBackend, Options};
+use nookdb::{Database, MemoryBackend, Options};
 
 fuzz_target!(|data: &[u8]| {
     let options = Options::new().create(false).cache_size(64 << 10);

@@ -7,7 +7,7 @@
 
 use crate::{cbor_bytes, SimDisk};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
-use nook::{Database, MemoryBackend, Options};
+use nookdb::{Database, MemoryBackend, Options};
 use std::sync::OnceLock;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -223,7 +223,7 @@ pub fn exercise(image: Vec<u8>) {
         let _ = db.get(probe);
         let _ = db.contains(probe);
     }
-    let mut cursor = nook::Cursor::new(b"key-3");
+    let mut cursor = nookdb::Cursor::new(b"key-3");
     let mut out = Vec::new();
     if let Ok(txn) = db.begin_read() {
         let _ = txn.next_batch(&mut cursor, 7, &mut out);
@@ -249,7 +249,7 @@ pub fn exercise(image: Vec<u8>) {
         let _ = t.delete(b"key-400");
         let _ = t.commit();
     }
-    let mut batch = nook::WriteBatch::new();
+    let mut batch = nookdb::WriteBatch::new();
     batch.put(b"batch", &cbor_bytes(1, 1)).delete(b"key-600");
     let _ = db.write_batch(&batch);
     let _ = db.compact();
@@ -264,7 +264,7 @@ fn assert_consistent(db: &Database) {
     let pairs: Vec<_> = db
         .iter()
         .expect("begin a read")
-        .collect::<nook::Result<_>>()
+        .collect::<nookdb::Result<_>>()
         .expect("check passed, so a scan must succeed");
     assert_eq!(
         pairs.len() as u64,

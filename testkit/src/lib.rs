@@ -3,7 +3,7 @@
 //! keeping or tearing unsynced writes) or fail the n-th I/O, and that lists
 //! the images a crash at that instant could leave.
 
-use nook::StorageBackend;
+use nookdb::StorageBackend;
 use parking_lot::Mutex;
 use std::io;
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 //! epoch, or published without release/acquire), or if the table and the
 //! frames disagree afterwards.
 //!
-//! Run: `RUSTFLAGS="--cfg loom --cfg crossbeam_loom" cargo test -p nook
+//! Run: `RUSTFLAGS="--cfg loom --cfg crossbeam_loom" cargo test -p nookdb
 //! --lib --release cache_model` (in `tests/all.sh`, with its own target
 //! directory). `LOOM_MAX_PREEMPTIONS` bounds the search: the default here,
 //! 2 preemptions per execution, takes seconds and already catches a frame
