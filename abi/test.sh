@@ -39,6 +39,14 @@ echo "abi: misuse tests"
 mkdir -p "$scratch/plain"
 "$out/misuse" "$scratch/plain"
 
+echo "abi: the C conformance runner fails on a folder with no case"
+mkdir -p "$scratch/no-cases"
+if "$out/conformance" "$scratch/no-cases" >"$scratch/no-cases.out" 2>&1; then
+  echo "abi: the C conformance runner passed with no case run" >&2
+  exit 1
+fi
+grep -q "^c: 0 passed, 1 failed" "$scratch/no-cases.out"
+
 if command -v valgrind >/dev/null; then
   vg=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
       --errors-for-leak-kinds=definite,indirect --child-silent-after-fork=yes)

@@ -4,7 +4,7 @@
 # sdk-dart/conformance.sh = dart), one after the other, and prints the one line
 # each prints, e.g. `c: 105 passed, 0 failed` or `dart: skipped (no Dart SDK on
 # PATH)`. Build output and failure details go to stderr. Exits non-zero when
-# any runner fails or is missing (tests/scripts_test.sh proves it).
+# any runner fails, is missing or runs no case (tests/scripts_test.sh proves it).
 # Usage: bash tests/conformance.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,11 @@ for entry in c:abi/conformance.sh cli:cli/conformance.sh go:sdk-go/conformance.s
   if [ "$code" -ne 0 ]; then
     status=1
     case $line in *failed*) ;; *) line="$line (exit status $code)" ;; esac
+  fi
+  # A runner that ran no case proves nothing (an unreadable case folder, say).
+  if printf '%s\n' "$line" | grep -Eq "^$runner: 0 passed"; then
+    status=1
+    line="$line (no case ran: a runner must run every case of spec/conformance)"
   fi
   lines+=("$line")
 done

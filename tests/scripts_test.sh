@@ -77,6 +77,13 @@ for missing in abi/conformance.sh cli/conformance.sh sdk-go/conformance.sh sdk-d
   grep -q "$missing" "$scratch/t$n.out" || fail "tests/conformance.sh does not name the missing $missing"
 done
 
+# A runner that passes with no case run is a failure too.
+n=$((n + 1))
+make_tree "$scratch/t$n"
+printf '#!/usr/bin/env bash\necho "go: 0 passed, 0 failed"\n' >"$scratch/t$n/sdk-go/conformance.sh"
+expect nonzero "a runner that ran no case" tests/conformance.sh "$scratch/t$n"
+grep -q "no case ran" "$scratch/t$n.out" || fail "tests/conformance.sh does not say the go runner ran no case"
+
 if [ "$failures" -ne 0 ]; then
   echo "scripts_test: $failures failed" >&2
   exit 1

@@ -19,6 +19,7 @@
 #include "nook.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -584,15 +585,41 @@ int main(int argc, char **argv) {
         return 1;
     }
     DIR *d = opendir(argv[1]);
-    if (!d) { perror(argv[1]); return 2; }
+    if (!d) {
+        printf("c: 0 passed, 1 failed\n");
+        perror(argv[1]);
+        return 1;
+    }
     char *names[256];
     int n = 0;
     struct dirent *e;
-    while ((e = readdir(d)) && n < 256) {
+    /* A read error ends readdir like the end of the folder does; only errno
+     * tells them apart (seen on 32-bit builds without large-file offsets). */
+    errno = 0;
+    while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".nkc") == 0) names[n++] = strdup(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".nkc") == 0) {
+            if (n == 256) {
+                printf("c: 0 passed, 1 failed\n");
+                fprintf(stderr, "c: more than 256 cases in %s; raise the runner's limit\n", argv[1]);
+                return 1;
+            }
+            names[n++] = strdup(e->d_name);
+        }
+        errno = 0;
+    }
+    if (errno != 0) {
+        printf("c: 0 passed, 1 failed\n");
+        perror("c: reading the case folder");
+        return 1;
     }
     closedir(d);
+    if (n == 0) {
+        /* Passing with no case run would prove nothing. */
+        printf("c: 0 passed, 1 failed\n");
+        fprintf(stderr, "c: no .nkc case in %s\n", argv[1]);
+        return 1;
+    }
     qsort(names, (size_t)n, sizeof *names, cmp_names);
     for (int i = 0; i < n; i++) {
         char path[1024];
