@@ -1,16 +1,13 @@
 //! Damaged, truncated and hostile files: every outcome is `CORRUPTED` (or a
 //! state that was committed), never a panic, a hang or a huge allocation.
 
+mod support;
+
 use nookdb::{Database, ErrorKind, MemoryBackend, Options};
 use std::collections::BTreeMap;
+use support::cbor_bytes;
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
-
-fn cbor_bytes(len: usize, fill: u8) -> Vec<u8> {
-    let mut v = Vec::new();
-    ciborium::into_writer(&ciborium::Value::Bytes(vec![fill; len]), &mut v).unwrap();
-    v
-}
 
 /// A database image with inner nodes, leaves, overflow records and a
 /// non-empty free-page queue, and its last two committed states.
@@ -182,8 +179,7 @@ fn forged_index_pages_with_valid_checksums_never_panic() {
                 _ => rng.random(),
             };
         }
-        let sum = xxhash_rust::xxh3::xxh3_64(&body[8..]);
-        body[..8].copy_from_slice(&sum.to_le_bytes());
+        support::reseal_page(body);
         if let Err(e) = exercise(bytes) {
             assert!(
                 matches!(e.kind(), ErrorKind::Corrupted | ErrorKind::InvalidValue),

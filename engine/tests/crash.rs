@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use support::{Fault, IoOp, SimDisk};
+use support::{cbor_bytes, Fault, IoOp, SimDisk};
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
@@ -40,12 +40,6 @@ enum Step {
     Tick,
     /// Close the database (relaxed commits become durable) and open it again.
     Reopen,
-}
-
-fn cbor_bytes(len: usize, fill: u8) -> Vec<u8> {
-    let mut v = Vec::new();
-    ciborium::into_writer(&ciborium::Value::Bytes(vec![fill; len]), &mut v).unwrap();
-    v
 }
 
 fn workload(seed: u64, steps: usize) -> Vec<Step> {

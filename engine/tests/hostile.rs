@@ -9,10 +9,13 @@
 //! test runner down with it.
 #![cfg(unix)]
 
+mod support;
+
 use nookdb::{Cursor, Database, ErrorKind, Options};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{get_u64, put_u64, reseal_page as reseal};
 
 const PS: usize = 4096;
 /// What a child may use: enough for any honest operation here.
@@ -63,23 +66,10 @@ fn isolated(test_name: &str, body: impl FnOnce()) {
     );
 }
 
-fn get_u64(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
-}
-fn put_u64(b: &mut [u8], at: usize, v: u64) {
-    b[at..at + 8].copy_from_slice(&v.to_le_bytes());
-}
-
 /// Page `id` of a file image.
 fn page(image: &mut [u8], id: u64) -> &mut [u8] {
     let at = id as usize * PS;
     &mut image[at..at + PS]
-}
-
-/// Rewrites the checksum of a page image after its fields were changed.
-fn reseal(page: &mut [u8]) {
-    let sum = xxhash_rust::xxh3::xxh3_64(&page[8..]);
-    put_u64(page, 0, sum);
 }
 
 /// A page image of `kind` with its id and txid filled in (checksum not yet).

@@ -18,15 +18,9 @@ use nookdb::{Database, ErrorKind, Options, WriteBatch, WriteTxn};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
-use support::{Fault, SimDisk};
+use support::{cbor_bytes, Fault, SimDisk};
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
-
-fn cbor_bytes(len: usize, fill: u8) -> Vec<u8> {
-    let mut v = Vec::new();
-    ciborium::into_writer(&ciborium::Value::Bytes(vec![fill; len]), &mut v).unwrap();
-    v
-}
 
 fn options() -> Options {
     // A tiny cache, so that reads reach the backend (and can fail) too.

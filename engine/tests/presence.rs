@@ -3,10 +3,13 @@
 //! from its leaf entry, and freeing an overflow record reads only its index
 //! pages. A backend that counts the bytes read shows it.
 
+mod support;
+
 use nookdb::{Database, ErrorKind, MemoryBackend, Options, StorageBackend};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use support::cbor_bytes;
 
 /// A memory backend that counts the bytes read through it.
 struct CountingBackend {
@@ -34,14 +37,6 @@ impl StorageBackend for CountingBackend {
     }
 }
 
-/// A CBOR byte string of `len` bytes.
-fn cbor_bytes(len: usize) -> Vec<u8> {
-    let mut v = vec![0x5a];
-    v.extend_from_slice(&(len as u32).to_be_bytes());
-    v.resize(5 + len, 0xab);
-    v
-}
-
 const BIG: usize = 8 << 20;
 /// A few index and leaf pages, far below the 8 MiB of the value.
 const BUDGET: u64 = 64 << 10;
@@ -62,7 +57,7 @@ fn database() -> (Database, Arc<AtomicU64>, Vec<Vec<u8>>) {
     .unwrap();
     let keys = vec![b"big".to_vec(), vec![b'L'; 3000]];
     for key in &keys {
-        db.put(key, &cbor_bytes(BIG)).unwrap();
+        db.put(key, &cbor_bytes(BIG, 0xab)).unwrap();
     }
     db.put(b"small", &[0x01]).unwrap();
     (db, bytes_read, keys)

@@ -5,33 +5,23 @@
 //! A mutation of raw bytes dies at the first checksum; a forger recomputes
 //! it, and that is what reaches the structure checks, walks and allocations.
 
-use crate::{cbor_bytes, SimDisk};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use nook_testkit::{cbor_bytes, get_u64, put_u64, reseal_header, reseal_page, SimDisk};
 use nookdb::{Database, MemoryBackend, Options};
 use std::sync::OnceLock;
-use xxhash_rust::xxh3::xxh3_64;
 
 pub const PAGE_SIZE: usize = 4096;
 /// Where a meta page's manifest starts, and its entry count.
 const MANIFEST_AT: usize = 96;
 const MANIFEST_LEN_AT: usize = 76;
 
-fn put_u64(b: &mut [u8], at: usize, v: u64) {
-    b[at..at + 8].copy_from_slice(&v.to_le_bytes());
-}
-fn get_u64(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
-}
-
 /// Recomputes the checksum of page `id` of `image` (page 0: the header's).
 pub fn reseal(image: &mut [u8], id: usize) {
     let page = &mut image[id * PAGE_SIZE..(id + 1) * PAGE_SIZE];
     if id == 0 {
-        let sum = xxh3_64(&page[0..40]);
-        put_u64(page, 40, sum);
+        reseal_header(page);
     } else {
-        let sum = xxh3_64(&page[8..]);
-        put_u64(page, 0, sum);
+        reseal_page(page);
     }
 }
 

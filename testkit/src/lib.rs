@@ -3,6 +3,10 @@
 //! keeping or tearing unsynced writes) or fail the n-th I/O, and that lists
 //! the images a crash at that instant could leave.
 
+mod bytes;
+
+pub use bytes::{cbor_bytes, get_u64, put_u64, reseal_header, reseal_page};
+
 use nookdb::StorageBackend;
 use parking_lot::Mutex;
 use std::io;
