@@ -5,10 +5,14 @@
 #   source scripts/cross-env.sh <rust-target-triple>
 #   cross_cargo build --release -p nook-abi     # = cargo build … --target T, std built from source
 #
-# The only Rust compiler with standard-library sources here is Debian's
-# rustc-web (/usr/bin/rustc, /usr/bin/cargo); rustup has the host target only.
-# `-Zbuild-std` compiles std for the target (RUSTC_BOOTSTRAP=1 allows the
-# unstable flag on a stable compiler). Outputs go to target/cross/<T>/.
+# Where rustup has the target installed (GitHub's runners: `rustup target
+# add`), cross_cargo is plain `cargo --target T`. Otherwise (this project's
+# build machine: rustup has the host target only) it uses Debian's rustc-web
+# (/usr/bin/rustc, /usr/bin/cargo), the one compiler here with the standard
+# library's sources, and `-Zbuild-std` compiles std for the target
+# (RUSTC_BOOTSTRAP=1 allows the unstable flag on a stable compiler).
+# Outputs go to target/cross/<T>/. On a macOS host, Apple targets link with
+# the system's cc; elsewhere with zig (scripts/zig-cc).
 # Exports: NOOK_TARGET, NOOK_CROSS_CC (C compiler for the target's C tests),
 # NOOK_TEST_RUNNER (how to start a target binary; empty when it runs natively,
 # unset when this machine cannot run it), NOOK_CROSS_CAN_RUN (1 or 0), and the
@@ -17,15 +21,25 @@
 NOOK_TARGET=${1:?usage: source scripts/cross-env.sh <rust-target-triple>}
 NOOK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export NOOK_TARGET NOOK_ROOT
-export RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc
 export NOOK_CROSS_TARGET_DIR="$NOOK_ROOT/target/cross"
 unset NOOK_TEST_RUNNER NOOK_ZIG_TARGET
 NOOK_CROSS_CAN_RUN=1
+if command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx "$NOOK_TARGET"; then
+  NOOK_CROSS_RUSTUP=1
+  unset RUSTC RUSTC_BOOTSTRAP
+else
+  NOOK_CROSS_RUSTUP=0
+  export RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc
+fi
 
 _nook_upper=$(echo "$NOOK_TARGET" | tr 'a-z-' 'A-Z_')
 _nook_zig() { # use zig as C compiler and linker, for zig target $1
-  export NOOK_ZIG_TARGET=$1
-  NOOK_CROSS_CC="$NOOK_ROOT/scripts/zig-cc"
+  if [ "$(uname -s)" = Darwin ] && [[ "$NOOK_TARGET" == *apple* ]]; then
+    NOOK_CROSS_CC=cc  # Xcode's clang knows every Apple target
+  else
+    export NOOK_ZIG_TARGET=$1
+    NOOK_CROSS_CC="$NOOK_ROOT/scripts/zig-cc"
+  fi
 }
 case "$NOOK_TARGET" in
   x86_64-unknown-linux-gnu)
@@ -51,7 +65,7 @@ case "$NOOK_TARGET" in
     NOOK_CROSS_CC="$NOOK_ROOT/scripts/android-cc"; NOOK_CROSS_CAN_RUN=0 ;;
   *) echo "cross-env.sh: no recipe for target $NOOK_TARGET" >&2; return 1 ;;
 esac
-export NOOK_CROSS_CC NOOK_CROSS_CAN_RUN
+export NOOK_CROSS_CC NOOK_CROSS_CAN_RUN NOOK_CROSS_RUSTUP
 export "CARGO_TARGET_${_nook_upper}_LINKER=$NOOK_CROSS_CC"
 if [ "$NOOK_CROSS_CAN_RUN" = 1 ] && [ -n "${NOOK_TEST_RUNNER:-}" ]; then
   export "CARGO_TARGET_${_nook_upper}_RUNNER=$NOOK_TEST_RUNNER"
@@ -61,6 +75,10 @@ unset _nook_upper
 # cargo for the target, std built from source: cross_cargo <subcommand> [args…]
 cross_cargo() {
   local sub=$1; shift
-  /usr/bin/cargo "$sub" -Zbuild-std=std,panic_unwind --target "$NOOK_TARGET" \
-    --target-dir "$NOOK_CROSS_TARGET_DIR" "$@"
+  if [ "$NOOK_CROSS_RUSTUP" = 1 ]; then
+    cargo "$sub" --target "$NOOK_TARGET" --target-dir "$NOOK_CROSS_TARGET_DIR" "$@"
+  else
+    /usr/bin/cargo "$sub" -Zbuild-std=std,panic_unwind --target "$NOOK_TARGET" \
+      --target-dir "$NOOK_CROSS_TARGET_DIR" "$@"
+  fi
 }
