@@ -22,7 +22,10 @@ fi
 mdbook=$(command -v mdbook || echo "$HOME/.cargo/bin/mdbook")
 
 echo "guide: the error table is generated from spec/errors.toml and fresh"
-cargo test --quiet -p nook-abi --lib guide_error_table >/dev/null
+gen_out=$(cargo test --quiet -p nook-abi --lib guide_error_table 2>&1) || { printf '%s\n' "$gen_out" >&2; exit 1; }
+# A renamed test would match nothing and pass silently: require it ran.
+printf '%s\n' "$gen_out" | grep -q '^test result: ok\. 1 passed' || {
+  printf '%s\n' "$gen_out" >&2; echo "guide: the error table test did not run" >&2; exit 1; }
 
 echo "guide: the Go example it includes by line range is still there"
 go_example=sdk-go/example_test.go
