@@ -525,13 +525,15 @@ impl Database {
             .map(|_| ())
     }
 
-    /// Inserts `key`; `ALREADY_EXISTS` if it is present (auto-commit).
+    /// Inserts `key`; `ALREADY_EXISTS` if it is present, and nothing changes
+    /// (auto-commit). Other errors as [`Database::put`].
     pub fn insert(&self, key: &[u8], value: &[u8]) -> Result<()> {
         self.auto_commit(AutoOp::Insert(key.to_vec(), value.to_vec()))
             .map(|_| ())
     }
 
-    /// Replaces the value of `key`; `NOT_FOUND` if it is absent (auto-commit).
+    /// Replaces the value of `key`; `NOT_FOUND` if it is absent, and nothing
+    /// changes (auto-commit). Other errors as [`Database::put`].
     pub fn update(&self, key: &[u8], value: &[u8]) -> Result<()> {
         self.auto_commit(AutoOp::Update(key.to_vec(), value.to_vec()))
             .map(|_| ())
@@ -552,7 +554,9 @@ impl Database {
         self.auto_commit(AutoOp::Delete(key.to_vec()))
     }
 
-    /// Applies every write of `batch` atomically (auto-commit).
+    /// Applies every write of `batch` atomically, in order, as one commit
+    /// (auto-commit). A bad key or value anywhere refuses the whole batch
+    /// before anything is applied; other errors as [`Database::put`].
     pub fn write_batch(&self, batch: &WriteBatch) -> Result<()> {
         batch.validate()?;
         self.auto_commit(AutoOp::Batch(batch.clone())).map(|_| ())
