@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of Nook: Rust (fmt, clippy, unit, property, crash simulation),
-# the shared conformance suite on every front end, the Go SDK and the Dart checks.
+# the shared conformance suite on every front end, the Go SDK, the Dart checks
+# and the documentation (the Rust API docs and the user guide).
 # A missing test script is a failure, never a silent skip (tests/scripts_test.sh
 # proves it).
 # Usage: bash tests/all.sh
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 # Every script this suite runs, checked before the long steps start.
-scripts=(tests/scripts_test.sh abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh fuzz/run.sh)
+scripts=(tests/scripts_test.sh abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh tests/guide.sh fuzz/run.sh)
 missing=0
 for script in "${scripts[@]}"; do
   if [ ! -f "$script" ]; then
@@ -42,6 +43,12 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "cargo test (engine, ABI, CLI, generators)"
 cargo test --workspace --quiet
+
+step "Rust API docs build without a warning (cargo doc -D warnings)"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet -p nookdb --no-deps
+
+step "user guide: mdbook build, links, generated pages, the included examples"
+bash tests/guide.sh
 
 step "page cache model check (loom: get/insert/evict/remove against readers)"
 loom_out=$(RUSTFLAGS="--cfg loom --cfg crossbeam_loom" CARGO_TARGET_DIR=target/loom \

@@ -1,4 +1,5 @@
-//! Tests that keep the generated files fresh: `src/codes.rs` (from
+//! Tests that keep the generated files fresh: `src/codes.rs` and the user
+//! guide's error table `docs/guide/src/concepts/error-codes.g.md` (both from
 //! `spec/errors.toml`) and `include/nook.h` (cbindgen over this crate). Each
 //! regenerates its file and fails on any difference; run
 //! `NOOK_REGENERATE=1 cargo test -p nook-abi generated` to rewrite them.
@@ -104,6 +105,26 @@ fn render_codes() -> String {
     out
 }
 
+/// The error table of the user guide (`docs/guide/src/concepts/errors.md`
+/// includes it), so that the guide never lists codes by hand.
+fn render_guide_errors() -> String {
+    let mut out = String::from(
+        "<!-- GENERATED from spec/errors.toml by \
+         `NOOK_REGENERATE=1 cargo test -p nook-abi generated`; do not edit \
+         (a test fails when this file is stale). -->\n\n\
+         | code | name | since ABI | meaning |\n\
+         |---:|---|---|---|\n",
+    );
+    for row in error_rows() {
+        let meaning = row.meaning.replace('|', "\\|");
+        out += &format!(
+            "| {} | `{}` | {} | {} |\n",
+            row.code, row.name, row.since, meaning
+        );
+    }
+    out
+}
+
 fn render_header() -> String {
     let dir = crate_dir();
     let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).unwrap();
@@ -136,6 +157,14 @@ fn check_fresh(path: &Path, fresh: &str) {
 #[test]
 fn codes_rs_is_generated_from_errors_toml() {
     check_fresh(&crate_dir().join("src/codes.rs"), &render_codes());
+}
+
+#[test]
+fn guide_error_table_is_generated_from_errors_toml() {
+    check_fresh(
+        &crate_dir().join("../docs/guide/src/concepts/error-codes.g.md"),
+        &render_guide_errors(),
+    );
 }
 
 #[test]

@@ -25,23 +25,29 @@ pub struct Stats {
     pub key_count: u64,
     /// Id of the last commit.
     pub txid: u64,
+    /// Bytes per page, fixed when the file was created.
     pub page_size: u32,
     /// Pages the database uses, free ones included.
     pub page_count: u64,
     /// Pages waiting in the free-page queue for reuse.
     pub free_pages: u64,
-    /// Bytes of the file (0 in memory... or the image size).
+    /// Bytes of the file; for an in-memory database, of its image in memory.
     pub file_size: u64,
     /// Levels of inner nodes on the longest path (1 for a small database).
     pub tree_depth: u32,
+    /// Index pages that point to other index pages.
     pub inner_pages: u64,
+    /// Index pages that hold keys (or refer to their overflow records).
     pub leaf_pages: u64,
     /// Pages of overflow records and of free-page queue bookkeeping.
     pub overflow_pages: u64,
-    /// Bytes the page cache may hold, and holds now.
+    /// Bytes the page cache may hold ([`crate::Options::cache_size`], bounded).
     pub cache_capacity: u64,
+    /// Bytes the page cache holds now.
     pub cache_used: u64,
+    /// Page reads served from the page cache (a running count).
     pub cache_hits: u64,
+    /// Page reads that missed the page cache and went to storage (a running count).
     pub cache_misses: u64,
 }
 
@@ -59,7 +65,9 @@ pub struct CheckReport {
 /// What [`Database::compact`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CompactReport {
+    /// Bytes of the file before compaction.
     pub size_before: u64,
+    /// Bytes of the file after compaction.
     pub size_after: u64,
 }
 
@@ -218,6 +226,15 @@ impl Database {
     /// cache), the index structure, every value's CBOR and the free-page
     /// queue. Returns `CORRUPTED` naming the first bad page. It checks one
     /// snapshot and never blocks writers.
+    ///
+    /// ```
+    /// let db = nookdb::Database::memory();
+    /// db.put(b"k", &[0xf6])?;
+    /// let report = db.check()?;
+    /// assert_eq!(report.keys_checked, 1);
+    /// assert_eq!(report.leaked_pages, 0);
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn check(&self) -> Result<CheckReport> {
         let txn = self.begin_read()?;
         let meta = txn.snap.meta;
@@ -270,6 +287,14 @@ impl Database {
     }
 
     /// Figures about the database; cheap (reads only cached inner nodes).
+    ///
+    /// ```
+    /// let db = nookdb::Database::memory();
+    /// db.put(b"k", &[0xf6])?;
+    /// let stats = db.stats()?;
+    /// assert_eq!((stats.key_count, stats.page_size), (1, 4096));
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn stats(&self) -> Result<Stats> {
         let txn = self.begin_read()?;
         let snap = &txn.snap;
@@ -340,7 +365,22 @@ impl Database {
     }
 
     /// Writes a consistent, compact copy of the current state to a new file
-    /// at `dest` (which must not exist). Writers are not blocked.
+    /// at `dest` (which must not exist: `ALREADY_EXISTS`). Writers are not
+    /// blocked. The copy is written under a temporary name, synced and
+    /// renamed into place, so `dest` is either complete or absent. Works on
+    /// read-only and in-memory databases too. Other errors: `IO`, `DISK_FULL`.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let db = nookdb::Database::memory();
+    /// db.put(b"k", &[0xf6])?;
+    /// let dest = dir.path().join("backup.nook");
+    /// db.backup(&dest)?;
+    /// assert_eq!(nookdb::Database::open(&dest)?.get(b"k")?, Some(vec![0xf6]));
+    /// // A backup never overwrites a file.
+    /// assert_eq!(db.backup(&dest).unwrap_err().kind(), nookdb::ErrorKind::AlreadyExists);
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn backup(&self, dest: impl AsRef<Path>) -> Result<()> {
         let dest = dest.as_ref();
         if dest.exists() {
@@ -394,6 +434,24 @@ impl Database {
     /// that can fail comes after it. A database on a custom
     /// [`crate::StorageBackend`] cannot be compacted (there is no file to
     /// swap); use [`Database::backup`] or copy it.
+    ///
+    /// Errors: `READ_ONLY`, `BUSY` (a write transaction stayed open past the
+    /// busy timeout), `IO`, `DISK_FULL`.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("app.nook");
+    /// let db = nookdb::Database::open(&path)?;
+    /// for i in 0..1000u32 {
+    ///     db.put(&i.to_be_bytes(), &[0xf6])?;
+    /// }
+    /// for i in 0..1000u32 {
+    ///     db.delete(&i.to_be_bytes())?;
+    /// }
+    /// let report = db.compact()?;
+    /// assert!(report.size_after < report.size_before);
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn compact(&self) -> Result<CompactReport> {
         if self.is_read_only() {
             return Err(Error::new(

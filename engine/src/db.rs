@@ -150,6 +150,27 @@ pub(crate) fn make_durable(state: &mut WriterState) -> Result<()> {
 /// A handle to an open database. Cheap to clone, `Send + Sync`; the database
 /// closes when the last handle, transaction and iterator are dropped.
 ///
+/// - Open one with [`Database::open`] (a file, created if absent),
+///   [`Database::open_with`] ([`Options`]: read-only, durability, cache size,
+///   busy timeout) or [`Database::memory`].
+/// - Single operations ([`get`](Database::get), [`put`](Database::put),
+///   [`insert`](Database::insert), [`update`](Database::update),
+///   [`delete`](Database::delete), [`write_batch`](Database::write_batch))
+///   each run as one transaction; concurrent writes from many threads share
+///   one commit (group commit).
+/// - [`begin_read`](Database::begin_read) gives a snapshot,
+///   [`begin_write`](Database::begin_write) the single write transaction.
+/// - [`iter`](Database::iter) and [`scan_prefix`](Database::scan_prefix) walk
+///   one snapshot, in no particular order (the index is a hash trie).
+/// - Values are CBOR bytes; [`put_value`](Database::put_value) and
+///   [`get_value`](Database::get_value) convert any `serde` type.
+/// - Maintenance: [`check`](Database::check), [`stats`](Database::stats),
+///   [`backup`](Database::backup), [`compact`](Database::compact),
+///   [`sync`](Database::sync).
+///
+/// Every failure is an [`Error`] with a stable [`ErrorKind`]; no method panics
+/// on bad input or a damaged file.
+///
 /// ```
 /// let db = nookdb::Database::memory();
 /// db.insert(b"k", &[0x01]).unwrap();
@@ -176,13 +197,31 @@ impl std::fmt::Debug for Database {
     }
 }
 
-/// A batch of puts and deletes applied atomically by [`Database::write_batch`].
+/// A list of puts and deletes applied atomically, in order, by
+/// [`Database::write_batch`] (one commit) or [`WriteTxn::write_batch`].
+///
+/// A batch with an invalid key or value is refused whole, before anything is
+/// applied, with the error of the first bad item (its message names the item).
+///
+/// ```
+/// use nookdb::{Database, WriteBatch};
+///
+/// let db = Database::memory();
+/// db.put(b"old", &[0x01])?;
+/// let mut batch = WriteBatch::new();
+/// batch.put(b"a", &[0x01]).put(b"b", &[0x02]).delete(b"old");
+/// assert_eq!(batch.len(), 3);
+/// db.write_batch(&batch)?;
+/// assert_eq!(db.len(), 2);
+/// # Ok::<(), nookdb::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct WriteBatch {
     ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 impl WriteBatch {
+    /// An empty batch.
     pub fn new() -> WriteBatch {
         WriteBatch::default()
     }
@@ -196,12 +235,15 @@ impl WriteBatch {
         self.ops.push((key.to_vec(), None));
         self
     }
+    /// The number of puts and deletes added so far.
     pub fn len(&self) -> usize {
         self.ops.len()
     }
+    /// Whether nothing was added.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
+    /// Removes every put and delete, keeping the memory for reuse.
     pub fn clear(&mut self) {
         self.ops.clear()
     }
@@ -315,7 +357,26 @@ impl Database {
     }
 
     /// Opens the database file at `path` with default [`Options`], creating it
-    /// if it does not exist.
+    /// if it does not exist: read-write, immediate durability (a commit is on
+    /// disk when it returns), 64 MiB of page cache, a 5 s busy timeout.
+    ///
+    /// Errors: `LOCKED` when another process has the file open (at once, no
+    /// waiting); `CORRUPTED` when it is not a Nook database or is damaged;
+    /// `INCOMPATIBLE` for another file format version; `IO` (e.g. a folder or
+    /// a permission problem). See [`Database::open_with`] for a path that this
+    /// process already has open.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("app.nook");
+    /// let db = nookdb::Database::open(&path)?;
+    /// db.put(b"answer", &[0x18, 0x2a])?; // the CBOR integer 42
+    /// drop(db);
+    ///
+    /// let db = nookdb::Database::open(&path)?; // the data is still there
+    /// assert_eq!(db.get(b"answer")?, Some(vec![0x18, 0x2a]));
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
         Database::open_with(path, &Options::default())
     }
@@ -325,12 +386,35 @@ impl Database {
     /// durability, cache size and page size: asking for other durability
     /// fails with `INVALID_ARGUMENT` (its commits would not be what it asked
     /// for), while `read_only` and `busy_timeout` belong to each handle. A
-    /// file locked by another process fails at once with `LOCKED`.
+    /// file locked by another process fails at once with `LOCKED`. With
+    /// [`Options::create`] false, a missing file is `NOT_FOUND`; a bad
+    /// option (e.g. a page size that is not a power of two from 4096 to
+    /// 65536) is `INVALID_ARGUMENT`.
+    ///
+    /// ```
+    /// use nookdb::{Database, Durability, ErrorKind, Options};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("app.nook");
+    ///
+    /// // Relaxed durability: commits return at once and become durable about
+    /// // a second later, at sync(), or when the database closes.
+    /// let db = Database::open_with(&path, &Options::new().durability(Durability::Relaxed))?;
+    /// db.put(b"k", &[0xf6])?;
+    /// db.sync()?; // durable now
+    ///
+    /// // The same file opened again in this process is the same database,
+    /// // and must be asked for with the same durability.
+    /// let err = Database::open(&path).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn open_with(path: impl AsRef<Path>, options: &Options) -> Result<Database> {
         open::open_file(path.as_ref(), options)
     }
 
-    /// A new, empty in-memory database (same semantics, no file).
+    /// A new, empty in-memory database (same semantics, no file): its data
+    /// is gone when the last handle is dropped. Use [`Database::backup`] to
+    /// save it to a file.
     pub fn memory() -> Database {
         Database::memory_with(&Options::default())
             .expect("an in-memory database cannot fail to open")
@@ -369,7 +453,20 @@ impl Database {
         self.shared.current.load_full()
     }
 
-    /// The value of `key`, or `None`.
+    /// The value of `key` (its CBOR bytes), or `None`, from the latest
+    /// committed state. Never waits for writers.
+    ///
+    /// Errors: `INVALID_ARGUMENT` for an empty key, `KEY_TOO_LARGE` for one
+    /// over [`crate::MAX_KEY_LEN`] bytes; `CORRUPTED` or `IO` when a page
+    /// cannot be read.
+    ///
+    /// ```
+    /// let db = nookdb::Database::memory();
+    /// assert_eq!(db.get(b"missing")?, None);
+    /// db.put(b"k", &[0x63, b'a', b'b', b'c'])?; // the CBOR text "abc"
+    /// assert_eq!(db.get(b"k")?.as_deref(), Some(&[0x63, b'a', b'b', b'c'][..]));
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.get_with(key, |v| v.map(<[u8]>::to_vec))
     }
@@ -402,47 +499,106 @@ impl Database {
         self.len() == 0
     }
 
-    /// Inserts or replaces `key` (auto-commit).
+    /// Inserts or replaces `key` (auto-commit): when it returns, the write is
+    /// committed, and durable unless the database uses
+    /// [`Durability::Relaxed`]. Waits up to the busy timeout while a write
+    /// transaction is open (`BUSY` after).
+    ///
+    /// Errors: `INVALID_ARGUMENT` (empty key), `KEY_TOO_LARGE`,
+    /// `INVALID_VALUE` (not exactly one well-formed CBOR item; see
+    /// [`crate::cbor::validate`]), `VALUE_TOO_LARGE` (over
+    /// [`crate::MAX_VALUE_LEN`]), `READ_ONLY`, `BUSY`, `IO`, `DISK_FULL`.
+    ///
+    /// ```
+    /// use nookdb::{Database, ErrorKind};
+    ///
+    /// let db = Database::memory();
+    /// db.put(b"k", &[0x01])?;
+    /// db.put(b"k", &[0x02])?; // replaces
+    /// assert_eq!(db.get(b"k")?, Some(vec![0x02]));
+    /// // A value must be exactly one CBOR item: 0x18 alone is truncated.
+    /// assert_eq!(db.put(b"k", &[0x18]).unwrap_err().kind(), ErrorKind::InvalidValue);
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn put(&self, key: &[u8], value: &[u8]) -> Result<()> {
         self.auto_commit(AutoOp::Put(key.to_vec(), value.to_vec()))
             .map(|_| ())
     }
 
-    /// Inserts `key`; `ALREADY_EXISTS` if it is present (auto-commit).
+    /// Inserts `key`; `ALREADY_EXISTS` if it is present, and nothing changes
+    /// (auto-commit). Other errors as [`Database::put`].
     pub fn insert(&self, key: &[u8], value: &[u8]) -> Result<()> {
         self.auto_commit(AutoOp::Insert(key.to_vec(), value.to_vec()))
             .map(|_| ())
     }
 
-    /// Replaces the value of `key`; `NOT_FOUND` if it is absent (auto-commit).
+    /// Replaces the value of `key`; `NOT_FOUND` if it is absent, and nothing
+    /// changes (auto-commit). Other errors as [`Database::put`].
     pub fn update(&self, key: &[u8], value: &[u8]) -> Result<()> {
         self.auto_commit(AutoOp::Update(key.to_vec(), value.to_vec()))
             .map(|_| ())
     }
 
-    /// Removes `key` and returns whether it was present (auto-commit).
+    /// Removes `key` and returns whether it was present (auto-commit). The
+    /// errors are those of [`Database::put`] but the value's.
+    ///
+    /// ```
+    /// let db = nookdb::Database::memory();
+    /// db.put(b"k", &[0xf6])?;
+    /// assert!(db.delete(b"k")?);
+    /// assert!(!db.delete(b"k")?); // absent: not an error
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn delete(&self, key: &[u8]) -> Result<bool> {
         check_key(key)?;
         self.auto_commit(AutoOp::Delete(key.to_vec()))
     }
 
-    /// Applies every write of `batch` atomically (auto-commit).
+    /// Applies every write of `batch` atomically, in order, as one commit
+    /// (auto-commit). A bad key or value anywhere refuses the whole batch
+    /// before anything is applied; other errors as [`Database::put`].
     pub fn write_batch(&self, batch: &WriteBatch) -> Result<()> {
         batch.validate()?;
         self.auto_commit(AutoOp::Batch(batch.clone())).map(|_| ())
     }
 
-    /// Encodes `value` as CBOR and puts it under `key`.
+    /// Encodes `value` as CBOR (with `ciborium`) and puts it under `key`, as
+    /// [`Database::put`].
+    ///
+    /// ```
+    /// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    /// struct User { name: String, born: u16 }
+    ///
+    /// let db = nookdb::Database::memory();
+    /// db.put_value(b"user:1", &User { name: "Ada".into(), born: 1815 })?;
+    /// let ada: Option<User> = db.get_value(b"user:1")?;
+    /// assert_eq!(ada, Some(User { name: "Ada".into(), born: 1815 }));
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn put_value<T: Serialize + ?Sized>(&self, key: &[u8], value: &T) -> Result<()> {
         self.put(key, &typed::to_cbor(value)?)
     }
 
-    /// The value of `key` decoded from CBOR into a `T`.
+    /// The value of `key` decoded from CBOR into a `T`, or `None`.
+    /// `INVALID_VALUE` when the stored value does not decode as a `T`.
     pub fn get_value<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
         self.get(key)?.map(|v| typed::from_cbor(&v)).transpose()
     }
 
-    /// Every pair of the current snapshot, in unspecified (hash) order.
+    /// Every `(key, value)` pair of the current snapshot, in unspecified
+    /// (hash) order. The iterator holds its snapshot: it sees none of the
+    /// commits made while it runs, and keeps the pages it needs alive until
+    /// it is dropped.
+    ///
+    /// ```
+    /// let db = nookdb::Database::memory();
+    /// db.put(b"a", &[0x01])?;
+    /// db.put(b"b", &[0x02])?;
+    /// let mut pairs = db.iter()?.collect::<nookdb::Result<Vec<_>>>()?;
+    /// pairs.sort(); // no particular order otherwise
+    /// assert_eq!(pairs, [(b"a".to_vec(), vec![0x01]), (b"b".to_vec(), vec![0x02])]);
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn iter(&self) -> Result<Iter> {
         Ok(Iter::new(
             ReadTxn {
@@ -452,7 +608,24 @@ impl Database {
         ))
     }
 
-    /// The pairs whose key starts with `prefix`, from one snapshot.
+    /// The pairs whose key starts with `prefix`, from one snapshot, in
+    /// unspecified order. It reads the whole index (its cost grows with the
+    /// database, not with the number of pairs returned).
+    ///
+    /// ```
+    /// let db = nookdb::Database::memory();
+    /// for key in [&b"user:1"[..], b"user:2", b"order:1"] {
+    ///     db.put(key, &[0xf6])?;
+    /// }
+    /// let mut keys = Vec::new();
+    /// for pair in db.scan_prefix(b"user:")? {
+    ///     let (key, _value) = pair?;
+    ///     keys.push(key);
+    /// }
+    /// keys.sort();
+    /// assert_eq!(keys, [b"user:1".to_vec(), b"user:2".to_vec()]);
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn scan_prefix(&self, prefix: &[u8]) -> Result<Iter> {
         Ok(Iter::new(
             ReadTxn {
@@ -462,7 +635,19 @@ impl Database {
         ))
     }
 
-    /// Starts a read transaction on the latest committed state.
+    /// Starts a read transaction on the latest committed state: a snapshot
+    /// that never changes, never waits for the writer and never makes it
+    /// wait. Drop it when done: it keeps the pages it sees from being reused.
+    ///
+    /// ```
+    /// let db = nookdb::Database::memory();
+    /// db.put(b"a", &[0x01])?;
+    /// let snapshot = db.begin_read()?;
+    /// db.put(b"b", &[0x02])?; // committed after the snapshot began
+    /// assert_eq!(snapshot.get(b"b")?, None);
+    /// assert_eq!((snapshot.len(), db.len()), (1, 2));
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn begin_read(&self) -> Result<ReadTxn> {
         Ok(ReadTxn {
             snap: self.snapshot(),
@@ -471,6 +656,24 @@ impl Database {
 
     /// Starts the write transaction, waiting while another one is open, up
     /// to the busy timeout ([`Options::busy_timeout`]); `BUSY` after.
+    /// `READ_ONLY` on a read-only handle. Its changes are seen by no one else
+    /// until [`WriteTxn::commit`]; dropping it rolls them back.
+    ///
+    /// ```
+    /// let db = nookdb::Database::memory();
+    /// let mut txn = db.begin_write()?;
+    /// txn.put(b"from", &[0x00])?;
+    /// txn.put(b"to", &[0x18, 0x64])?;
+    /// assert_eq!(db.get(b"to")?, None); // not committed yet
+    /// txn.commit()?; // both or neither
+    /// assert_eq!(db.get(b"to")?, Some(vec![0x18, 0x64]));
+    ///
+    /// let mut txn = db.begin_write()?;
+    /// txn.delete(b"to")?;
+    /// drop(txn); // rolled back
+    /// assert!(db.contains(b"to")?);
+    /// # Ok::<(), nookdb::Error>(())
+    /// ```
     pub fn begin_write(&self) -> Result<WriteTxn> {
         self.try_begin_write(self.busy_timeout)
     }
@@ -607,7 +810,10 @@ impl Database {
             })
     }
 
-    /// Makes every commit durable now (useful with relaxed durability).
+    /// Makes every commit durable now (useful with [`Durability::Relaxed`];
+    /// with immediate durability they already are). Waits for an open write
+    /// transaction like a write (`BUSY` after the busy timeout); does nothing
+    /// on a read-only handle. Errors: `BUSY`, `IO`, `DISK_FULL`.
     pub fn sync(&self) -> Result<()> {
         if self.read_only {
             return Ok(());

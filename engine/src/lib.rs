@@ -1,17 +1,57 @@
 //! # Nook
 //!
-//! An embedded key-value store: byte-string keys, CBOR values, ACID transactions,
-//! one file of checksummed pages indexed by a copy-on-write hash trie.
+//! An embedded key-value database: byte-string keys, CBOR values, ACID
+//! transactions, one crash-safe file of checksummed pages indexed by a
+//! copy-on-write hash trie. This crate is the engine itself; the C library,
+//! the `nook` CLI and the Go and Dart SDKs are built on it, and all of them
+//! read the same files.
+//!
+//! ## Quick start
 //!
 //! ```
-//! let db = nookdb::Database::memory();
-//! db.put(b"answer", &[0x18, 0x2a]).unwrap(); // the CBOR integer 42
-//! assert_eq!(db.get(b"answer").unwrap(), Some(vec![0x18, 0x2a]));
-//! db.put_value(b"greeting", &"hello").unwrap();
-//! assert_eq!(db.get_value::<String>(b"greeting").unwrap().as_deref(), Some("hello"));
+//! use nookdb::{Database, ErrorKind};
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let path = dir.path().join("app.nook");
+//!
+//! let db = Database::open(&path)?; // created if absent; Database::memory() has no file
+//!
+//! // Values are exactly one CBOR item each: raw bytes, or any serde type.
+//! db.put(b"answer", &[0x18, 0x2a])?; // the CBOR integer 42
+//! db.put_value(b"greeting", "hello")?;
+//! assert_eq!(db.get_value::<String>(b"greeting")?.as_deref(), Some("hello"));
+//!
+//! // Every error has a stable kind.
+//! assert_eq!(db.insert(b"answer", &[0xf6]).unwrap_err().kind(), ErrorKind::AlreadyExists);
+//!
+//! // A write transaction: all of it or none, durable when commit returns.
+//! let mut txn = db.begin_write()?;
+//! txn.put(b"user:1", &[0xf6])?;
+//! txn.delete(b"answer")?;
+//! txn.commit()?;
+//!
+//! // Scans read one snapshot, in no particular order.
+//! for pair in db.scan_prefix(b"user:")? {
+//!     let (key, value) = pair?;
+//!     assert_eq!((key.as_slice(), value.as_slice()), (&b"user:1"[..], &[0xf6][..]));
+//! }
+//! # Ok::<(), nookdb::Error>(())
 //! ```
 //!
-//! ## Map of the crate
+//! Where to go next:
+//!
+//! - [`Database`]: opening, single operations, scans, transactions and
+//!   maintenance ([`Database::check`], [`Database::backup`],
+//!   [`Database::compact`]);
+//! - [`Options`] and [`Durability`]: read-only, relaxed durability, cache
+//!   size, busy timeout;
+//! - [`ReadTxn`] (a snapshot) and [`WriteTxn`] (the single writer, and when a
+//!   failure poisons it);
+//! - [`Error`] and [`ErrorKind`]: the stable error codes, shared with every
+//!   other front end;
+//! - the user guide (`docs/guide` in the repository) for concepts,
+//!   durability promises, operations and platforms.
+//!
+//! ## Map of the crate (for contributors)
 //!
 //! | module | responsibility |
 //! |---|---|
@@ -54,6 +94,7 @@
 //! one prefetch hint in `trie` (it reads nothing). `unsafe_op_in_unsafe_fn`
 //! is denied too, so the body of an `unsafe fn` names each unsafe step.
 
+#![deny(missing_docs)]
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 // Every unsafe block names the invariant it relies on (clippy checks it).
