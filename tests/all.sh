@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 # Every script this suite runs, checked before the long steps start.
-scripts=(tests/scripts_test.sh abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh tests/guide.sh fuzz/run.sh)
+scripts=(tests/scripts_test.sh abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh tests/guide.sh tests/workflows.sh fuzz/run.sh)
 missing=0
 for script in "${scripts[@]}"; do
   if [ ! -f "$script" ]; then
@@ -69,6 +69,9 @@ bash sdk-go/test.sh
 
 step "Dart SDK: static checks (and dart test when a Dart SDK is on PATH)"
 bash sdk-dart/check.sh
+
+step "GitHub workflows are well-formed (actionlint)"
+bash tests/workflows.sh
 
 step "fuzzing: every cargo-fuzz target for a bounded time (installs nightly and cargo-fuzz if missing)"
 bash fuzz/run.sh "${NOOK_FUZZ_SECONDS:-60}"

@@ -30,7 +30,7 @@ make_tree() {
   mkdir -p "$tree/tests" "$tree/abi" "$tree/cli" "$tree/sdk-go" "$tree/sdk-dart" "$tree/fuzz"
   cp "$root/tests/all.sh" "$root/tests/conformance.sh" "$tree/tests/"
   printf '#!/usr/bin/env bash\nexit 0\n' >"$tree/tests/scripts_test.sh"
-  for runner in abi/test.sh sdk-go/test.sh sdk-dart/check.sh fuzz/run.sh tests/guide.sh; do
+  for runner in abi/test.sh sdk-go/test.sh sdk-dart/check.sh fuzz/run.sh tests/guide.sh tests/workflows.sh; do
     printf '#!/usr/bin/env bash\nexit 0\n' >"$tree/$runner"
   done
   for entry in c:abi/conformance.sh cli:cli/conformance.sh go:sdk-go/conformance.sh dart:sdk-dart/conformance.sh; do
@@ -61,7 +61,7 @@ for script in tests/all.sh tests/conformance.sh; do
   expect 0 "every runner present" "$script" "$scratch/t$n"
 done
 
-for missing in abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh fuzz/run.sh tests/scripts_test.sh tests/guide.sh; do
+for missing in abi/test.sh tests/conformance.sh sdk-go/test.sh sdk-dart/check.sh fuzz/run.sh tests/scripts_test.sh tests/guide.sh tests/workflows.sh; do
   n=$((n + 1))
   make_tree "$scratch/t$n"
   rm "$scratch/t$n/$missing"
