@@ -52,8 +52,14 @@ case "$NOOK_TARGET" in
     NOOK_CROSS_CC=s390x-linux-gnu-gcc; export NOOK_TEST_RUNNER="qemu-s390x -L /usr/s390x-linux-gnu" ;;
   x86_64-pc-windows-gnu)
     NOOK_CROSS_CC=x86_64-w64-mingw32-gcc; export NOOK_TEST_RUNNER="$NOOK_ROOT/scripts/wine-run" ;;
-  x86_64-unknown-linux-musl) _nook_zig x86_64-linux-musl; export NOOK_TEST_RUNNER="" ;;
-  aarch64-unknown-linux-musl) _nook_zig aarch64-linux-musl; export NOOK_TEST_RUNNER="qemu-aarch64" ;;
+  # musl: zig supplies the C runtime and libc (the std built here has no
+  # self-contained crt objects), so rustc must not add its own.
+  x86_64-unknown-linux-musl)
+    _nook_zig x86_64-linux-musl; export NOOK_TEST_RUNNER=""
+    [ "$NOOK_CROSS_RUSTUP" = 1 ] || export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="-C link-self-contained=no" ;;
+  aarch64-unknown-linux-musl)
+    _nook_zig aarch64-linux-musl; export NOOK_TEST_RUNNER="qemu-aarch64"
+    [ "$NOOK_CROSS_RUSTUP" = 1 ] || export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_RUSTFLAGS="-C link-self-contained=no" ;;
   x86_64-apple-darwin) _nook_zig x86_64-macos; NOOK_CROSS_CAN_RUN=0 ;;
   aarch64-apple-darwin) _nook_zig aarch64-macos; NOOK_CROSS_CAN_RUN=0 ;;
   aarch64-apple-ios) _nook_zig aarch64-ios; NOOK_CROSS_CAN_RUN=0 ;;
