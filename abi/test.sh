@@ -34,7 +34,7 @@ if [ -z "$target" ]; then
   cc=gcc
   libdir=$PWD/target/release
   out=target/nook-c
-  run=()
+  runner=()
   label=abi
 else
   source scripts/cross-env.sh "$target"
@@ -43,7 +43,7 @@ else
   cc=$NOOK_CROSS_CC
   libdir=$NOOK_CROSS_TARGET_DIR/$target/release
   out=$NOOK_CROSS_TARGET_DIR/$target/nook-c
-  read -ra run <<<"${NOOK_TEST_RUNNER:-}" # e.g. qemu-aarch64 -L /usr/aarch64-linux-gnu
+  read -ra runner <<<"${NOOK_TEST_RUNNER:-}" # e.g. qemu-aarch64 -L /usr/aarch64-linux-gnu
   label="abi $target"
 fi
 
@@ -67,42 +67,48 @@ fi
 
 # The programs' output without the carriage returns of Windows text mode.
 lines() { tr -d '\r' <"$1"; }
+# Every step runs; each failure is reported, and any fails the script.
+failed=0
+fail() { echo "$label: FAILED: $*" >&2; failed=1; }
+run() { ${runner[@]+"${runner[@]}"} "$@"; }
 
 echo "$label: the example of spec/abi.md compiles and runs"
-${run[@]+"${run[@]}"} "$example" >"$scratch/example.out" 2>"$scratch/example.err"
-lines "$scratch/example.out" | grep -q '^2 bytes: 18 2a$'
-lines "$scratch/example.err" | grep -q '^insert: nook_insert: '
+if ! run "$example" >"$scratch/example.out" 2>"$scratch/example.err" ||
+   ! lines "$scratch/example.out" | grep -q '^2 bytes: 18 2a$' ||
+   ! lines "$scratch/example.err" | grep -q '^insert: nook_insert: '; then
+  cat "$scratch/example.out" "$scratch/example.err" >&2
+  fail "the example of spec/abi.md"
+fi
 
 echo "$label: misuse tests"
 mkdir -p "$work/plain"
-${run[@]+"${run[@]}"} "$misuse" "$work/plain" >"$scratch/misuse.out" || { lines "$scratch/misuse.out"; exit 1; }
+run "$misuse" "$work/plain" >"$scratch/misuse.out" || true
 lines "$scratch/misuse.out"
-lines "$scratch/misuse.out" | grep -q '^misuse: [1-9][0-9]* checks, 0 failed$'
+lines "$scratch/misuse.out" | grep -q '^misuse: [1-9][0-9]* checks, 0 failed$' || fail "misuse tests"
 
 echo "$label: the C conformance runner fails on a folder with no case"
 mkdir -p "$work/no-cases"
-if ${run[@]+"${run[@]}"} "$conformance" "$work/no-cases" >"$scratch/no-cases.out" 2>&1; then
-  echo "$label: the C conformance runner passed with no case run" >&2
-  exit 1
+if run "$conformance" "$work/no-cases" >"$scratch/no-cases.out" 2>&1; then
+  fail "the C conformance runner passed with no case run"
+elif ! lines "$scratch/no-cases.out" | grep -q "^c: 0 passed, 1 failed"; then
+  lines "$scratch/no-cases.out" >&2
+  fail "the C conformance runner's output on a folder with no case"
 fi
-lines "$scratch/no-cases.out" | grep -q "^c: 0 passed, 1 failed"
 
 if [ -n "$target" ]; then
   echo "$label: C conformance runner"
-  ${run[@]+"${run[@]}"} "$conformance" spec/conformance >"$scratch/conformance.out" || { lines "$scratch/conformance.out"; exit 1; }
+  run "$conformance" spec/conformance >"$scratch/conformance.out" || true
   lines "$scratch/conformance.out"
-  lines "$scratch/conformance.out" | grep -q '^c: [1-9][0-9]* passed, 0 failed$'
-  exit 0
-fi
-
-if command -v valgrind >/dev/null; then
+  lines "$scratch/conformance.out" | grep -q '^c: [1-9][0-9]* passed, 0 failed$' || fail "C conformance runner"
+elif command -v valgrind >/dev/null; then
   vg=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
       --errors-for-leak-kinds=definite,indirect --child-silent-after-fork=yes)
   echo "abi: misuse tests under valgrind"
   mkdir -p "$work/valgrind"
-  "${vg[@]}" "$misuse" "$work/valgrind"
+  "${vg[@]}" "$misuse" "$work/valgrind" || fail "misuse tests under valgrind"
   echo "abi: C conformance runner under valgrind"
-  TMPDIR="$scratch" "${vg[@]}" "$conformance" spec/conformance
+  TMPDIR="$scratch" "${vg[@]}" "$conformance" spec/conformance || fail "C conformance runner under valgrind"
 else
   echo "abi: valgrind is not installed: SKIPPED the valgrind runs (apt-get install valgrind)"
 fi
+exit "$failed"
