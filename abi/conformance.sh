@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The C conformance runner (runner `c`): builds libnook (release) and the C
-# program abi/conformance/runner.c against abi/include/nook.h, then runs every
+# program abi/conformance/runner.c against abi/include/nook.h (flags in
+# abi/c-build.sh; other targets: abi/test.sh TARGET), then runs every
 # case of spec/conformance/*.nkc through the C ABI.
 # Prints exactly one line on stdout: `c: N passed, M failed` (or
 # `c: skipped (why)`); failures are detailed on stderr (pass -v to list every
@@ -13,10 +14,8 @@ if ! command -v gcc >/dev/null; then
   exit 0
 fi
 cargo build --release --quiet -p nook-abi >&2
+source abi/c-build.sh
 out=target/nook-c
 mkdir -p "$out"
-gcc -std=c11 -O1 -g -Wall -Wextra -Wno-type-limits -Werror \
-  -Iabi/include abi/conformance/runner.c \
-  -Ltarget/release -lnook -Wl,-rpath,"$PWD/target/release" \
-  -o "$out/conformance" >&2
+nook_c_program gcc "" "$PWD/target/release" "$out/conformance" abi/conformance/runner.c abi/tests/port.c >&2
 exec "$out/conformance" spec/conformance "$@"

@@ -1,7 +1,8 @@
 /*
  * The C conformance runner: runs every case of the case files (spec/conformance, NAME.nkc)
  * (format: spec/conformance/README.md) through the C ABI, as a C user sees it:
- * compiled with gcc against abi/include/nook.h and linked to libnook.
+ * compiled with a C11 compiler against abi/include/nook.h and linked to
+ * libnook (abi/c-build.sh; system services from abi/tests/port.h).
  *
  * Usage: runner CASE_DIR [-v]
  * Prints one line on stdout, `c: N passed, M failed`, details of failures on
@@ -15,17 +16,14 @@
  * grows on BUFFER_TOO_SMALL; no handle is left open after a case
  * (nook_handle_count).
  */
-#define _POSIX_C_SOURCE 200809L
 #include "nook.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "port.h"
 
 /* ---------- small helpers ---------- */
 
@@ -138,8 +136,8 @@ typedef struct {
 
 typedef struct {
     uint64_t db;
-    char dir[256];
-    char path[300];
+    char dir[512];
+    char path[600];
     Txn txns[MAX_TXNS];
     int ntxns;
     Text why; /* why the case failed, empty when it passed */
@@ -439,22 +437,6 @@ static int32_t run_step(Case *c, const char *txn, const char *op, char **args, i
 
 /* ---------- files and cases ---------- */
 
-static void remove_tree(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[600];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(path);
-        else unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* Splits `line` in place into whitespace-separated fields. */
 static int split(char *line, char **fields, int max) {
     int n = 0;
@@ -518,12 +500,12 @@ static int run_file(const char *file, const char *name, Totals *t) {
     if (!f) { perror(file); return -1; }
     char *line = NULL;
     size_t cap = 0;
-    ssize_t got;
+    long got;
     int lineno = 0, in_case = 0;
     Case c;
     char case_name[256] = "";
     uint64_t handles_before = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while ((got = port_read_line(f, &line, &cap)) >= 0) {
         lineno++;
         while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r' || line[got - 1] == ' ')) line[--got] = 0;
         char *p = line;
@@ -532,15 +514,14 @@ static int run_file(const char *file, const char *name, Totals *t) {
         if (strncmp(p, "case ", 5) == 0) {
             memset(&c, 0, sizeof c);
             sscanf(p + 5, "%255s", case_name);
-            snprintf(c.dir, sizeof c.dir, "%s/nook-c-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-            if (!mkdtemp(c.dir)) { perror("mkdtemp"); exit(2); }
+            if (port_make_temp_dir(c.dir, sizeof c.dir, port_temp_root(), "nook-c") != 0) exit(2);
             snprintf(c.path, sizeof c.path, "%s/db.nook", c.dir);
             text_add(&c.why, "");
             nook_handle_count(&handles_before);
             in_case = 1;
         } else if (strcmp(p, "end") == 0 && in_case) {
             close_all(&c);
-            remove_tree(c.dir);
+            port_remove_tree(c.dir);
             uint64_t handles_after = 0;
             nook_handle_count(&handles_after);
             if (handles_after != handles_before)
@@ -574,6 +555,28 @@ static int cmp_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+#define MAX_CASES 256
+
+/* The names of the case files (NAME.nkc) in the case folder. */
+typedef struct {
+    char *name[MAX_CASES];
+    int n;
+} CaseNames;
+
+/* port_list_dir's callback: keeps `name` when it is a case file; 1 when
+ * there are too many. */
+static int add_case_name(const char *name, void *context) {
+    CaseNames *names = context;
+    size_t len = strlen(name);
+    if (len <= 4 || strcmp(name + len - 4, ".nkc") != 0) return 0;
+    if (names->n == MAX_CASES) return 1;
+    char *copy = malloc(len + 1);
+    if (!copy) { perror("malloc"); exit(2); }
+    memcpy(copy, name, len + 1);
+    names->name[names->n++] = copy;
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: %s CASE_DIR [-v]\n", argv[0]); return 2; }
     Totals t = {0, 0, argc > 2 && strcmp(argv[2], "-v") == 0};
@@ -584,48 +587,28 @@ int main(int argc, char **argv) {
                 NOOK_ABI_VERSION_MAJOR, NOOK_ABI_VERSION_MINOR);
         return 1;
     }
-    DIR *d = opendir(argv[1]);
-    if (!d) {
+    CaseNames names = {.n = 0};
+    int listed = port_list_dir(argv[1], add_case_name, &names);
+    if (listed != 0) {
         printf("c: 0 passed, 1 failed\n");
-        perror(argv[1]);
+        if (listed > 0) fprintf(stderr, "c: more than %d cases in %s; raise the runner's limit\n", MAX_CASES, argv[1]);
+        else fprintf(stderr, "c: could not list the case folder %s\n", argv[1]);
+        for (int i = 0; i < names.n; i++) free(names.name[i]);
         return 1;
     }
-    char *names[256];
-    int n = 0;
-    struct dirent *e;
-    /* A read error ends readdir like the end of the folder does; only errno
-     * tells them apart (seen on 32-bit builds without large-file offsets). */
-    errno = 0;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".nkc") == 0) {
-            if (n == 256) {
-                printf("c: 0 passed, 1 failed\n");
-                fprintf(stderr, "c: more than 256 cases in %s; raise the runner's limit\n", argv[1]);
-                return 1;
-            }
-            names[n++] = strdup(e->d_name);
-        }
-        errno = 0;
-    }
-    if (errno != 0) {
-        printf("c: 0 passed, 1 failed\n");
-        perror("c: reading the case folder");
-        return 1;
-    }
-    closedir(d);
+    int n = names.n;
     if (n == 0) {
         /* Passing with no case run would prove nothing. */
         printf("c: 0 passed, 1 failed\n");
         fprintf(stderr, "c: no .nkc case in %s\n", argv[1]);
         return 1;
     }
-    qsort(names, (size_t)n, sizeof *names, cmp_names);
+    qsort(names.name, (size_t)n, sizeof *names.name, cmp_names);
     for (int i = 0; i < n; i++) {
         char path[1024];
-        snprintf(path, sizeof path, "%s/%s", argv[1], names[i]);
-        run_file(path, names[i], &t);
-        free(names[i]);
+        snprintf(path, sizeof path, "%s/%s", argv[1], names.name[i]);
+        run_file(path, names.name[i], &t);
+        free(names.name[i]);
     }
     printf("c: %d passed, %d failed\n", t.passed, t.failed);
     return t.failed ? 1 : 0;

@@ -1,12 +1,13 @@
-/* Shared helpers of the C misuse tests (misuse.c, threads.c). */
+/* Shared helpers of the C misuse tests (misuse.c, files.c, threads.c). */
 #ifndef NOOK_TEST_CHECK_H
 #define NOOK_TEST_CHECK_H
 #include "nook.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 
-/* Counters, updated atomically: checks run and checks failed. */
-extern int checks, failures;
+/* Counters, updated from many threads: checks run and checks failed. */
+extern atomic_int checks, failures;
 
 /* Records a check of a status / a condition; prints the line when it fails. */
 void expect_status(const char *file, int line, const char *what, int32_t got, int32_t want);
@@ -28,6 +29,9 @@ void message(uint64_t err, char *out, size_t cap);
 
 /* A new in-memory database with the given busy timeout. */
 uint64_t memory_db(uint32_t busy_ms);
+
+/* What a child process of the tests does (files.c; see port_child_start). */
+int child_role(const char *role, const char *arg);
 
 void test_files(void);
 void test_locked_by_another_process(void);

@@ -3,15 +3,13 @@
  * cannot reach (NOT_FOUND without create, LOCKED by another process,
  * CORRUPTED, IO), read-only handles, sync, check, compact and backup.
  */
-#define _POSIX_C_SOURCE 200809L
 #include "check.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+#include "port.h"
 
 void test_files(void) {
     char path[600], other[600], msg[512];
@@ -69,19 +67,31 @@ void test_files(void) {
     TRUE(os_code == 0); /* not an operating-system failure */
     message(err, msg, sizeof msg);
     TRUE(strstr(msg, "nook_open") != NULL);
-    /* IO: a directory is not a file; the ERROR handle carries errno */
+    /* IO: a directory is not a file; the ERROR handle carries the OS's code */
     char folder[600];
     path_in_dir(folder, sizeof folder, ".");
     EXPECT(nook_open((const uint8_t *)folder, strlen(folder), NOOK_OPEN_CREATE, 0, 0, 0, &db, NULL), NOOK_IO);
     EXPECT(nook_open((const uint8_t *)folder, strlen(folder), NOOK_OPEN_CREATE, 0, 0, 0, &db, &err), NOOK_IO);
     EXPECT(nook_error_os_code(err, &os_code), NOOK_OK);
-    TRUE(os_code == EISDIR);
+    TRUE(os_code == port_os_code_is_a_directory());
     EXPECT(nook_error_os_code(err, NULL), NOOK_INVALID_ARGUMENT);
     message(err, msg, sizeof msg); /* closes err */
     TRUE(strstr(msg, "os error") != NULL);
     EXPECT(nook_error_os_code(err, &os_code), NOOK_INVALID_HANDLE);
     /* a path with a NUL byte */
     EXPECT(nook_open((const uint8_t *)"a\0b", 3, NOOK_OPEN_CREATE, 0, 0, 0, &db, NULL), NOOK_INVALID_ARGUMENT);
+}
+
+/* What the child process of test_locked_by_another_process does: opens the
+ * database at `path`, tells the parent whether that worked ('y' or 'n'),
+ * and keeps it open (so locked) until the parent says so or goes away. */
+int child_role(const char *role, const char *path) {
+    if (strcmp(role, "hold-lock") != 0) return 3;
+    uint64_t mine = 0;
+    char c = nook_open((const uint8_t *)path, strlen(path), 0, 0, 0, 0, &mine, NULL) == NOOK_OK ? 'y' : 'n';
+    if (port_parent_send(c) != 0) return 3;
+    port_parent_receive(&c); /* a byte, or the end of the pipe */
+    return 0;
 }
 
 /* LOCKED: another process holds the file. */
@@ -91,30 +101,17 @@ void test_locked_by_another_process(void) {
     uint64_t db = 0;
     EXPECT(nook_open((const uint8_t *)path, strlen(path), NOOK_OPEN_CREATE, 0, 0, 0, &db, NULL), NOOK_OK);
     EXPECT(nook_close(db), NOOK_OK);
-    int ready[2], release[2];
-    if (pipe(ready) || pipe(release)) { perror("pipe"); exit(2); }
-    pid_t child = fork();
-    if (child == 0) {
-        uint64_t mine = 0;
-        char c = nook_open((const uint8_t *)path, strlen(path), 0, 0, 0, 0, &mine, NULL) == NOOK_OK ? 'y' : 'n';
-        if (write(ready[1], &c, 1) != 1) _exit(3);
-        if (read(release[0], &c, 1) < 0) _exit(3);
-        _exit(0);
-    }
+    PortChild child;
+    if (port_child_start(&child, child_role, "hold-lock", path) != 0) exit(2);
     char c = 0;
-    TRUE(read(ready[0], &c, 1) == 1 && c == 'y');
+    TRUE(port_child_receive(&child, &c) == 0 && c == 'y');
     uint64_t err = 0;
     EXPECT(nook_open((const uint8_t *)path, strlen(path), 0, 0, 0, 0, &db, &err), NOOK_LOCKED);
     char msg[512];
     message(err, msg, sizeof msg);
     TRUE(strstr(msg, "locked") != NULL);
-    if (write(release[1], "x", 1) != 1) perror("write");
-    int status = 0;
-    waitpid(child, &status, 0);
-    TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    TRUE(port_child_send(&child, 'x') == 0);
+    TRUE(port_child_wait(&child) == 0);
     EXPECT(nook_open((const uint8_t *)path, strlen(path), 0, 0, 0, 0, &db, NULL), NOOK_OK);
     EXPECT(nook_close(db), NOOK_OK);
-    close(ready[0]), close(ready[1]), close(release[0]), close(release[1]);
 }
-
-

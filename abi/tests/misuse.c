@@ -8,10 +8,10 @@
  * database, nook_finalize).
  *
  * Usage: misuse TMPDIR. Prints one line per failed check on stderr and a
- * summary on stdout; exits 1 when a check failed. Run by abi/test.sh, also
- * under valgrind.
+ * summary on stdout; exits 1 when a check failed. Run by abi/test.sh (also
+ * under valgrind) and by abi/cross-test.sh for other targets. Portable C11:
+ * what differs between systems is in port.h.
  */
-#define _POSIX_C_SOURCE 200809L
 #include "nook.h"
 
 #include <stdio.h>
@@ -19,22 +19,23 @@
 #include <string.h>
 
 #include "check.h"
+#include "port.h"
 
-int checks, failures;
+atomic_int checks, failures;
 static char dir[512];
 
 void expect_status(const char *file, int line, const char *what, int32_t got, int32_t want) {
-    __atomic_add_fetch(&checks, 1, __ATOMIC_RELAXED);
+    atomic_fetch_add_explicit(&checks, 1, memory_order_relaxed);
     if (got != want) {
-        __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+        atomic_fetch_add_explicit(&failures, 1, memory_order_relaxed);
         fprintf(stderr, "%s:%d: %s returned %d, want %d\n", file, line, what, (int)got, (int)want);
     }
 }
 
 void expect_true(const char *file, int line, const char *what, int cond) {
-    __atomic_add_fetch(&checks, 1, __ATOMIC_RELAXED);
+    atomic_fetch_add_explicit(&checks, 1, memory_order_relaxed);
     if (!cond) {
-        __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+        atomic_fetch_add_explicit(&failures, 1, memory_order_relaxed);
         fprintf(stderr, "%s:%d: %s is false\n", file, line, what);
     }
 }
@@ -524,6 +525,7 @@ static void test_cursor_packing(void) {
 }
 
 int main(int argc, char **argv) {
+    port_child_dispatch(argc, argv, child_role);
     if (argc != 2) { fprintf(stderr, "usage: %s TMPDIR\n", argv[0]); return 2; }
     snprintf(dir, sizeof dir, "%s", argv[1]);
     test_version_and_codes();
@@ -544,6 +546,7 @@ int main(int argc, char **argv) {
     EXPECT(nook_handle_count(NULL), NOOK_INVALID_ARGUMENT);
     EXPECT(nook_handle_count(&open), NOOK_OK);
     TRUE(open == 0);
-    printf("misuse: %d checks, %d failed\n", checks, failures);
-    return failures ? 1 : 0;
+    int failed = atomic_load(&failures);
+    printf("misuse: %d checks, %d failed\n", atomic_load(&checks), failed);
+    return failed ? 1 : 0;
 }

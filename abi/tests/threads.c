@@ -5,25 +5,13 @@
  * database while other threads use it. Every status must be a documented one;
  * nothing may crash (valgrind checks the memory side when abi/test.sh runs it).
  */
-#define _POSIX_C_SOURCE 200809L
 #include "check.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
+#include "port.h"
 
 static uint64_t open_memory(uint32_t busy_ms) {
     uint64_t db = 0;
@@ -42,7 +30,7 @@ typedef struct {
 static void *put_on(void *arg) {
     Job *job = arg;
     job->status = nook_put(job->handle, K("waiter"), VAL, NULL);
-    job->done_ms = now_ms();
+    job->done_ms = port_now_ms();
     return NULL;
 }
 
@@ -58,13 +46,13 @@ void test_writers_and_busy(void) {
     /* one writer: the second waits the busy timeout, then BUSY */
     uint64_t db = open_memory(50), txn = 0, other = 0, err = 0;
     EXPECT(nook_begin_write(db, &txn, NULL), NOOK_OK);
-    double t0 = now_ms();
+    double t0 = port_now_ms();
     EXPECT(nook_begin_write(db, &other, NULL), NOOK_BUSY);
-    TRUE(now_ms() - t0 >= 40);
+    TRUE(port_now_ms() - t0 >= 40);
     /* the same thread writing through the database gets BUSY, not a deadlock */
-    t0 = now_ms();
+    t0 = port_now_ms();
     EXPECT(nook_put(db, K("k"), VAL, &err), NOOK_BUSY);
-    TRUE(now_ms() - t0 >= 40);
+    TRUE(port_now_ms() - t0 >= 40);
     char msg[400];
     size_t len = 0;
     EXPECT(nook_error_message(err, (uint8_t *)msg, sizeof msg - 1, &len), NOOK_OK);
@@ -92,9 +80,9 @@ void test_writers_and_busy(void) {
     db = open_memory(0);
     EXPECT(nook_begin_write(db, &txn, NULL), NOOK_OK);
     Job job = {db, -1, 0};
-    pthread_t thread;
-    pthread_create(&thread, NULL, begin_write_on, &job);
-    pthread_join(thread, NULL);
+    PortThread thread;
+    port_thread_start(&thread, begin_write_on, &job);
+    port_thread_join(thread);
     EXPECT(job.status, NOOK_BUSY);
     EXPECT(nook_txn_rollback(txn), NOOK_OK);
     EXPECT(nook_close(db), NOOK_OK);
@@ -117,12 +105,12 @@ void test_writers_and_busy(void) {
     db = open_memory(NOOK_WAIT_FOREVER);
     EXPECT(nook_begin_write(db, &txn, NULL), NOOK_OK);
     job = (Job){db, -1, 0};
-    pthread_create(&thread, NULL, put_on, &job);
-    sleep_ms(100);
-    double committed = now_ms();
+    port_thread_start(&thread, put_on, &job);
+    port_sleep_ms(100);
+    double committed = port_now_ms();
     EXPECT(nook_put(txn, K("first"), VAL, NULL), NOOK_OK);
     EXPECT(nook_txn_commit(txn, NULL), NOOK_OK);
-    pthread_join(thread, NULL);
+    port_thread_join(thread);
     EXPECT(job.status, NOOK_OK);
     TRUE(job.done_ms >= committed);
     EXPECT(nook_count(db, &count, NULL), NOOK_OK);
@@ -235,9 +223,9 @@ static void *doomed_worker(void *arg) {
 }
 
 static void run(void *(*fn)(void *), Worker *w, int n) {
-    pthread_t t[THREADS];
-    for (int i = 0; i < n; i++) pthread_create(&t[i], NULL, fn, &w[i]);
-    for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
+    PortThread t[THREADS];
+    for (int i = 0; i < n; i++) port_thread_start(&t[i], fn, &w[i]);
+    for (int i = 0; i < n; i++) port_thread_join(t[i]);
     for (int i = 0; i < n; i++) TRUE(w[i].bad == 0);
 }
 
@@ -295,11 +283,11 @@ void test_threads(void) {
     /* closing a database while other threads use it */
     db = open_memory(NOOK_WAIT_FOREVER);
     for (int i = 0; i < THREADS / 2; i++) w[i] = (Worker){.db = db, .id = i};
-    pthread_t t[THREADS];
-    for (int i = 0; i < THREADS / 2; i++) pthread_create(&t[i], NULL, doomed_worker, &w[i]);
-    sleep_ms(20);
+    PortThread t[THREADS];
+    for (int i = 0; i < THREADS / 2; i++) port_thread_start(&t[i], doomed_worker, &w[i]);
+    port_sleep_ms(20);
     EXPECT(nook_close(db), NOOK_OK);
-    for (int i = 0; i < THREADS / 2; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS / 2; i++) port_thread_join(t[i]);
     for (int i = 0; i < THREADS / 2; i++) TRUE(w[i].bad == 0);
     EXPECT(nook_close(db), NOOK_INVALID_HANDLE);
 }
