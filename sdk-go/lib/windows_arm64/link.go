@@ -11,7 +11,7 @@ package libnook
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../../target/release
-#cgo LDFLAGS: ${SRCDIR}/../../../target/release/libnook.a -lkernel32 -ladvapi32 -lntdll -luserenv -lws2_32 -lbcrypt
+#cgo LDFLAGS: ${SRCDIR}/../../../target/release/libnook.a -lkernel32 -ladvapi32 -lntdll -luserenv -lws2_32 -lbcrypt -ldbghelp -lunwind
 #if !__has_include(<libnook.a>)
 #error "target/release/libnook.a is missing: run `cargo build --release -p nook-abi` at the root of the Nook repository"
 #endif
