@@ -11,8 +11,10 @@
 #                            sdk-go/lib/<goos>_<goarch>/<version>: lib/<goos>_<goarch>
 #                            linking its own copy of libnook.a instead of
 #                            target/release/libnook.a
-#   go/modules.txt           one line per module: its folder here, the folder it
-#                            takes in the repository, its module path and its tag
+#   go/modules.txt           one line per module, after a header line: its folder
+#                            here, the folder it takes in the repository, its
+#                            module path and its tag; the SDK first, as its
+#                            folder holds the others
 #
 # A platform whose library is absent is left out (said on stderr), and so is
 # its import in the SDK: building for it then stops at link_unsupported.go.
@@ -65,12 +67,15 @@ module=github.com/nook-db/nook/sdk-go
 out="$dist/go"
 rm -rf "$out"
 mkdir -p "$out/lib"
+# The SDK's line comes first: its folder in the repository holds the
+# others, so copying the trees in this order puts each in place.
 printf '# folder here\tfolder in the repository\tmodule path\ttag\n' >"$out/modules.txt"
+printf 'sdk-go\tsdk-go\t%s\tsdk-go/%s\n' "$module" "$version" >>"$out/modules.txt"
 
 # The SDK tree: every file of the module, without the folders that are
 # modules of their own.
-mkdir -p "$out/sdk-go"
-tar -C "$sdk" --exclude=./bench --exclude=./lib -cf - . | tar -C "$out/sdk-go" -xf -
+cp -R "$sdk" "$out/sdk-go"
+rm -rf "$out/sdk-go/bench" "$out/sdk-go/lib"
 
 edits=()
 shipped=0
@@ -84,7 +89,8 @@ for entry in "${platforms[@]}"; do
     # link_unsupported.go names it among the platforms without a library.
     rm "$out/sdk-go/link_$platform.go"
     goos=${platform%_*} goarch=${platform#*_}
-    sed -i "/^\/\/go:build /s/ \&\& !($goos \&\& $goarch)//" "$out/sdk-go/link_unsupported.go"
+    sed "/^\/\/go:build /s/ \&\& !($goos \&\& $goarch)//" "$out/sdk-go/link_unsupported.go" >"$out/unsupported.go"
+    mv "$out/unsupported.go" "$out/sdk-go/link_unsupported.go"
     edits+=("-droprequire=$module/lib/$platform" "-dropreplace=$module/lib/$platform")
     continue
   fi
@@ -121,5 +127,4 @@ if grep -q '=>' "$out/sdk-go/go.mod"; then
   cat "$out/sdk-go/go.mod" >&2
   exit 1
 fi
-printf 'sdk-go\tsdk-go\t%s\tsdk-go/%s\n' "$module" "$version" >>"$out/modules.txt"
 echo "sdk-go/dist.sh: wrote $out (sdk-go and $shipped library modules, $version)"

@@ -41,6 +41,10 @@ if [ ! -f "$go_dist/lib/$platform/libnook.a" ]; then
 fi
 version=$(awk -F'\t' -v m="$module" '$3 == m { sub(/^sdk-go\//, "", $4); print $4 }' "$go_dist/modules.txt")
 module_cache=$(go env GOMODCACHE)
+if ! command -v zip >/dev/null; then
+  echo "sdk-go/dist_test.sh: zip is not on PATH (it makes the module zips of the test proxy); install it (Debian: apt-get install zip) and retry" >&2
+  exit 1
+fi
 
 scratch=$(mktemp -d)
 trap 'chmod -R u+w "$scratch"; rm -rf "$scratch"' EXIT
