@@ -11,7 +11,7 @@ package libnook
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../../target/release
-#cgo LDFLAGS: ${SRCDIR}/../../../target/release/libnook.a -framework Security -framework CoreFoundation -liconv -lSystem -lc -lm
+#cgo LDFLAGS: ${SRCDIR}/../../../target/release/libnook.a -liconv -lSystem -lc -lm
 #if !__has_include(<libnook.a>)
 #error "target/release/libnook.a is missing: run `cargo build --release -p nook-abi` at the root of the Nook repository"
 #endif
