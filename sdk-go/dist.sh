@@ -89,7 +89,8 @@ for entry in "${platforms[@]}"; do
     # link_unsupported.go names it among the platforms without a library.
     rm "$out/sdk-go/link_$platform.go"
     goos=${platform%_*} goarch=${platform#*_}
-    sed "/^\/\/go:build /s/ \&\& !($goos \&\& $goarch)//" "$out/sdk-go/link_unsupported.go" >"$out/unsupported.go"
+    sed -e "/^\/\/go:build /s/ || ($goos \&\& $goarch)//" -e "/^\/\/go:build /s/($goos \&\& $goarch) || //" \
+      "$out/sdk-go/link_unsupported.go" >"$out/unsupported.go"
     mv "$out/unsupported.go" "$out/sdk-go/link_unsupported.go"
     edits+=("-droprequire=$module/lib/$platform" "-dropreplace=$module/lib/$platform")
     continue
@@ -127,4 +128,18 @@ if grep -q '=>' "$out/sdk-go/go.mod"; then
   cat "$out/sdk-go/go.mod" >&2
   exit 1
 fi
+# Which link file each platform's build takes in the released SDK: its own
+# library module's when shipped, else link_unsupported.go (which must also
+# catch Android and iOS, as they satisfy the linux and darwin constraints).
+for entry in "${platforms[@]}" android:android_arm64 ios:ios_arm64; do
+  platform=${entry#*:}
+  want=link_unsupported.go
+  [ -f "$out/lib/$platform/libnook.a" ] && want=link_$platform.go
+  got=$(cd "$out/sdk-go" && GOOS=${platform%_*} GOARCH=${platform#*_} CGO_ENABLED=1 GOFLAGS=-mod=mod GOPROXY=off \
+    go list -e -f '{{join .GoFiles " "}} {{join .CgoFiles " "}}' . 2>/dev/null | tr ' ' '\n' | grep '^link_' || true)
+  if [ "$got" != "$want" ]; then
+    echo "sdk-go/dist.sh: a $platform build of the released SDK takes '$got', not $want; check the build constraints of link_*.go and the edits above" >&2
+    exit 1
+  fi
+done
 echo "sdk-go/dist.sh: wrote $out (sdk-go and $shipped library modules, $version)"

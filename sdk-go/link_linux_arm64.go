@@ -1,4 +1,4 @@
-//go:build cgo && !nook_external
+//go:build cgo && !nook_external && !android
 
 package nook
 

@@ -48,6 +48,21 @@ go vet "github.com/nook-db/nook/sdk-go/lib/$(go env GOOS)_$(go env GOARCH)"
 go vet -tags nook_external .
 go vet -tags includebuild .
 
+echo "--> each platform's build takes its library module; Android, iOS and the rest stop at link_unsupported.go"
+for target in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 \
+  android/arm64 ios/arm64 linux/386 freebsd/amd64; do
+  case $target in
+    android/* | ios/* | linux/386 | freebsd/*) want=link_unsupported.go ;;
+    *) want=link_${target/\//_}.go ;;
+  esac
+  got=$(GOOS=${target%/*} GOARCH=${target#*/} CGO_ENABLED=1 go list -f '{{join .GoFiles " "}} {{join .CgoFiles " "}}' . |
+    tr ' ' '\n' | grep '^link_' || true)
+  if [ "$got" != "$want" ]; then
+    echo "sdk-go: a $target build takes '$got', not $want; check the build constraints of link_*.go" >&2
+    exit 1
+  fi
+done
+
 echo "--> a missing libnook.a stops the build with the command that makes it"
 # A copy of this platform's library module where ../../../target/release does
 # not exist (a new folder, so the build cache cannot hide the check).
