@@ -70,7 +70,8 @@
 //   - options.go: Option values for Open.
 //   - native.go, native_cgo.go: every call into the C library; native_nocgo.go
 //     replaces it without cgo with an error that says how to build.
-//   - link_*.go: where the static library comes from (see README).
+//   - link*.go: where the static library comes from: the library module of
+//     the platform (lib/<GOOS>_<GOARCH>), or -tags nook_external (see link.go).
 //
 // Data flow of a call: the public method loads the handle (ErrClosed when
 // closed), calls its native* function, which passes Go memory to C for the

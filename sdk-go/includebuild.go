@@ -4,5 +4,6 @@ package nook
 
 // Never built (no one sets the tag): the import only makes `go mod vendor`,
 // which reads imports under every build tag, keep the include folder that
-// cgo needs. Release tags add the lib/<GOOS>_<GOARCH> folders here too.
+// cgo needs. The library modules (lib/<GOOS>_<GOARCH>) need no such help:
+// link_<GOOS>_<GOARCH>.go imports them.
 import _ "github.com/nook-db/nook/sdk-go/include"

@@ -17,6 +17,12 @@ require (
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/google/flatbuffers v25.2.10+incompatible // indirect
 	github.com/klauspost/compress v1.18.0 // indirect
+	github.com/nook-db/nook/sdk-go/lib/darwin_amd64 v0.0.0 // indirect
+	github.com/nook-db/nook/sdk-go/lib/darwin_arm64 v0.0.0 // indirect
+	github.com/nook-db/nook/sdk-go/lib/linux_amd64 v0.0.0 // indirect
+	github.com/nook-db/nook/sdk-go/lib/linux_arm64 v0.0.0 // indirect
+	github.com/nook-db/nook/sdk-go/lib/windows_amd64 v0.0.0 // indirect
+	github.com/nook-db/nook/sdk-go/lib/windows_arm64 v0.0.0 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
 	go.opentelemetry.io/auto/sdk v1.1.0 // indirect
 	go.opentelemetry.io/otel v1.37.0 // indirect
@@ -27,4 +33,14 @@ require (
 	google.golang.org/protobuf v1.36.6 // indirect
 )
 
-replace github.com/nook-db/nook/sdk-go => ../
+// This module builds against the SDK in this repository and its library
+// modules, which link target/release/libnook.a (see ../go.mod).
+replace (
+	github.com/nook-db/nook/sdk-go => ../
+	github.com/nook-db/nook/sdk-go/lib/darwin_amd64 => ../lib/darwin_amd64
+	github.com/nook-db/nook/sdk-go/lib/darwin_arm64 => ../lib/darwin_arm64
+	github.com/nook-db/nook/sdk-go/lib/linux_amd64 => ../lib/linux_amd64
+	github.com/nook-db/nook/sdk-go/lib/linux_arm64 => ../lib/linux_arm64
+	github.com/nook-db/nook/sdk-go/lib/windows_amd64 => ../lib/windows_amd64
+	github.com/nook-db/nook/sdk-go/lib/windows_arm64 => ../lib/windows_arm64
+)

@@ -1,0 +1,6 @@
+//go:build cgo && !nook_external && !android
+
+package nook
+
+// The Nook C library for linux/amd64 (see link.go).
+import _ "github.com/nook-db/nook/sdk-go/lib/linux_amd64"
