@@ -8,7 +8,7 @@ mod bytes;
 mod rerun;
 
 pub use bytes::{cbor_bytes, get_u64, put_u64, reseal_header, reseal_page};
-pub use rerun::{self_command, self_invocation};
+pub use rerun::{scaled, self_command, self_invocation};
 
 use nookdb::StorageBackend;
 use parking_lot::Mutex;

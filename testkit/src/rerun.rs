@@ -45,3 +45,16 @@ fn runner_words() -> Vec<String> {
         .map(|r| r.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default()
 }
+
+/// `n` scaled by `NOOK_TEST_SCALE`, a percentage (default 100) of the sizes of
+/// the heavy tests: bulk loads, crash sweeps, property-test cases. Emulated
+/// targets (qemu) run the engine 10–100 times slower; `NOOK_TEST_SCALE=10`
+/// keeps every test and every code path but does a tenth of the repetitions.
+/// Never below `min`, the size under which a test would stop meaning anything.
+pub fn scaled(n: u64, min: u64) -> u64 {
+    let percent = std::env::var("NOOK_TEST_SCALE")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(100);
+    (n * percent / 100).max(min)
+}
