@@ -111,6 +111,15 @@ fn writes_after_compact_reach_the_file_at_the_path() {
     assert_eq!(names.len(), 1, "{names:?}");
 }
 
+/// A crash state: its name, then the bytes at the path, `.compact-new` and
+/// `.compact-old` (absent when `None`).
+type CrashState<'a> = (
+    &'a str,
+    Option<&'a [u8]>,
+    Option<&'a [u8]>,
+    Option<&'a [u8]>,
+);
+
 /// `<file><suffix>` next to `path`.
 fn sibling(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
     let mut name = path.file_name().unwrap().to_os_string();
@@ -148,7 +157,8 @@ fn a_crash_at_any_step_of_the_compaction_move_leaves_one_whole_database() {
         sibling(&path, ".compact-new"),
         sibling(&path, ".compact-old"),
     );
-    let states: [(&str, Option<&[u8]>, Option<&[u8]>, Option<&[u8]>); 5] = [
+    // (what the crash interrupted, at the path, at .compact-new, at .compact-old)
+    let states: [CrashState; 5] = [
         (
             "copy half written",
             Some(&old),
