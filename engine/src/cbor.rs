@@ -379,7 +379,7 @@ mod tests {
             worker.join().unwrap();
             return;
         }
-        let status = std::process::Command::new(std::env::current_exe().unwrap())
+        let status = nook_testkit::self_command()
             .args([
                 "--exact",
                 "cbor::tests::deep_values_validate_on_a_64_kib_stack",

@@ -8,6 +8,8 @@ use crate::node::{Node, FANOUT, FULL_DEPTH, MAX_LEVEL};
 use crate::open;
 use crate::overflow;
 use crate::page::{PageId, PageKind, TxId};
+use crate::platform::{self, Lock};
+use crate::replace;
 use crate::scan::Cursor;
 use crate::storage::{FileBackend, MemoryBackend, StorageBackend};
 use crate::trie;
@@ -393,14 +395,14 @@ impl Database {
             ));
         }
         let txn = self.begin_read()?;
-        let tmp = temp_path(dest);
+        let tmp = temp_path(dest)?;
         let result = write_copy(&txn, &tmp, txn.snap.store.page_size as u32).and_then(|_| {
             fs::rename(&tmp, dest).map_err(|e| Error::io("renaming the backup into place", e))
         });
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
         }
-        sync_dir(dest);
+        platform::sync_dir(dest);
         result
     }
 
@@ -431,7 +433,10 @@ impl Database {
     /// The new file is written under a temporary name, synced and opened
     /// (validated) before it is renamed over the old one, so a failure at any
     /// point before the rename leaves the database as it was, and nothing
-    /// that can fail comes after it. A database on a custom
+    /// that can fail comes after it. Where an open file cannot be replaced
+    /// (Windows without POSIX rename semantics), the old file is moved aside
+    /// first and a crash between the two renames is repaired by the next
+    /// open (see `replace`). A database on a custom
     /// [`crate::StorageBackend`] cannot be compacted (there is no file to
     /// swap); use [`Database::backup`] or copy it.
     ///
@@ -482,22 +487,21 @@ impl Database {
         };
         let fresh = match self.path() {
             Some(path) => {
-                let tmp = temp_path(path);
+                let tmp = replace::new_path(path);
+                // Left by a compaction that crashed before its move: we hold
+                // the database's lock, so no other compaction is writing it.
+                let _ = fs::remove_file(&tmp);
                 let opened = write_copy(&txn, &tmp, page_size).and_then(|file| {
                     let fresh = open::open_backend(
                         Box::new(FileBackend::new(file)),
                         &options,
                         Location::File(path.to_path_buf()),
                     )?;
-                    fs::rename(&tmp, path)
-                        .map_err(|e| Error::io("moving the compacted file into place", e))?;
+                    replace::replace(path)?;
                     Ok(fresh)
                 });
                 match opened {
-                    Ok(fresh) => {
-                        sync_dir(path);
-                        fresh
-                    }
+                    Ok(fresh) => fresh,
                     Err(e) => {
                         let _ = fs::remove_file(&tmp);
                         return Err(e);
@@ -548,24 +552,14 @@ fn keep_txid(copy: &Database, txid: TxId) -> Result<()> {
     Ok(())
 }
 
-fn temp_path(path: &Path) -> PathBuf {
+fn temp_path(path: &Path) -> Result<PathBuf> {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(format!(".{}.tmp", std::process::id()));
-    path.with_file_name(name)
-}
-
-fn sync_dir(path: &Path) {
-    #[cfg(unix)]
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
+    let nonce = platform::nonce().map_err(|e| Error::io("naming a temporary file", e))?;
+    name.push(format!(".{nonce:016x}.tmp"));
+    Ok(path.with_file_name(name))
 }
 
 /// Writes every pair of `txn` into a new, locked database file at `path` and
@@ -577,8 +571,7 @@ fn write_copy(txn: &ReadTxn, path: &Path, page_size: u32) -> Result<fs::File> {
         .create_new(true)
         .open(path)
         .map_err(|e| Error::io(&format!("creating {}", path.display()), e))?;
-    fs4::fs_std::FileExt::try_lock_exclusive(&file)
-        .map_err(|e| Error::io("locking the new file", e))?;
+    platform::try_lock(&file, Lock::Exclusive).map_err(|e| Error::io("locking the new file", e))?;
     let handle = file
         .try_clone()
         .map_err(|e| Error::io("opening the new file", e))?;

@@ -70,7 +70,8 @@
 //! | `overflow` | values and keys too large for a leaf |
 //! | `store`, `cache` | reading, verifying, caching and writing pages; the keyed hash |
 //! | [`storage`] | the I/O trait and its file and memory backends |
-//! | `check` | integrity check, stats, backup and compaction |
+//! | `check`, `replace` | integrity check, stats, backup and compaction; moving a compacted file into place and repairing a crash during the move |
+//! | `platform` | every OS-specific call (positional I/O, fsync, directory fsync, rename over an open file, locking) and what each guarantees per OS |
 //! | [`cbor`], [`typed`] | value validation, and serde helpers |
 //! | [`error`], [`options`] | stable error kinds; open options |
 //!
@@ -82,6 +83,19 @@
 //! in place → the value.
 //!
 //! The file format is specified byte by byte in `spec/format.md`.
+//!
+//! ## Durability rests on the platform
+//!
+//! A commit is durable because `platform::sync_file` returns only once the
+//! data is on stable storage (`fdatasync`; `F_FULLFSYNC` on Apple systems;
+//! `FlushFileBuffers` on Windows); a new or replaced file's name is durable
+//! because `platform::sync_dir` fsyncs its folder on Unix (Windows journals
+//! names itself); one writer per file holds because `platform::try_lock`
+//! (`flock` / `LockFileEx`) excludes other processes; compaction keeps the
+//! old or the new file at the path through any crash because
+//! `platform::rename_over` is atomic where it succeeds and `replace` repairs
+//! the two-rename fallback. `platform.rs` writes down each guarantee per OS;
+//! `docs/durability.md` states what the user is promised.
 //!
 //! ## Where `unsafe` lives
 //!
@@ -116,6 +130,8 @@ mod open;
 pub mod options;
 mod overflow;
 mod page;
+mod platform;
+mod replace;
 mod scan;
 pub mod storage;
 mod store;

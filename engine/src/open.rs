@@ -7,6 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::node::{InnerNode, LeafNode, Node, Slot, FANOUT};
 use crate::options::Options;
 use crate::page::{self, FileHeader, MetaPage, PageId, FILE_HEADER_LEN};
+use crate::platform::{self, Lock};
 use crate::storage::{FileBackend, StorageBackend};
 use crate::store::Store;
 use crate::FORMAT_VERSION;
@@ -43,6 +44,7 @@ pub(crate) fn open_file(path: &Path, options: &Options) -> Result<Database> {
     check_options(options)?;
     let shown = path.display().to_string();
     let mut registry = REGISTRY.lock();
+    crate::replace::recover(path)?;
     if let Ok(canonical) = fs::canonicalize(path) {
         let existing = registry
             .iter()
@@ -85,12 +87,13 @@ pub(crate) fn open_file(path: &Path, options: &Options) -> Result<Database> {
         .write(!options.read_only)
         .open(&canonical)
         .map_err(|e| Error::io(&format!("opening {shown}"), e))?;
-    let locked = if options.read_only {
-        fs4::fs_std::FileExt::try_lock_shared(&file)
+    let lock = if options.read_only {
+        Lock::Shared
     } else {
-        fs4::fs_std::FileExt::try_lock_exclusive(&file)
-    }
-    .map_err(|e| Error::io(&format!("locking {shown}"), e))?;
+        Lock::Exclusive
+    };
+    let locked =
+        platform::try_lock(&file, lock).map_err(|e| Error::io(&format!("locking {shown}"), e))?;
     if !locked {
         return Err(Error::new(
             ErrorKind::Locked,
@@ -117,18 +120,16 @@ fn create_file(path: &Path, options: &Options) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-    let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce).map_err(|e| io::Error::other(e.to_string()))?;
     let tmp = dir.join(format!(
         ".{}.{:016x}.tmp",
         name.to_string_lossy(),
-        u64::from_le_bytes(nonce)
+        platform::nonce()?
     ));
     let image = initial_image(options.page_size)?;
     let result = (|| {
         let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         FileBackend::new(file).write_at(0, &image)?;
-        OpenOptions::new().write(true).open(&tmp)?.sync_all()?;
+        platform::sync_file(&OpenOptions::new().write(true).open(&tmp)?)?;
         match fs::hard_link(&tmp, path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()), // another process won the race
@@ -143,10 +144,7 @@ fn create_file(path: &Path, options: &Options) -> io::Result<()> {
     })();
     let _ = fs::remove_file(&tmp);
     result?;
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
+    platform::sync_dir(path);
     Ok(())
 }
 

@@ -50,45 +50,11 @@ impl StorageBackend for FileBackend {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-        #[cfg(unix)]
-        {
-            std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset)
-        }
-        #[cfg(windows)]
-        {
-            let mut done = 0;
-            while done < buf.len() {
-                let n = std::os::windows::fs::FileExt::seek_read(
-                    &self.file,
-                    &mut buf[done..],
-                    offset + done as u64,
-                )?;
-                if n == 0 {
-                    return Err(io::ErrorKind::UnexpectedEof.into());
-                }
-                done += n;
-            }
-            Ok(())
-        }
+        crate::platform::read_exact_at(&self.file, buf, offset)
     }
 
     fn write_at(&self, offset: u64, buf: &[u8]) -> io::Result<()> {
-        #[cfg(unix)]
-        {
-            std::os::unix::fs::FileExt::write_all_at(&self.file, buf, offset)
-        }
-        #[cfg(windows)]
-        {
-            let mut done = 0;
-            while done < buf.len() {
-                done += std::os::windows::fs::FileExt::seek_write(
-                    &self.file,
-                    &buf[done..],
-                    offset + done as u64,
-                )?;
-            }
-            Ok(())
-        }
+        crate::platform::write_all_at(&self.file, buf, offset)
     }
 
     fn set_len(&self, len: u64) -> io::Result<()> {
@@ -96,7 +62,7 @@ impl StorageBackend for FileBackend {
     }
 
     fn sync_data(&self) -> io::Result<()> {
-        self.file.sync_data()
+        crate::platform::sync_file(&self.file)
     }
 }
 
@@ -144,8 +110,13 @@ impl StorageBackend for MemoryBackend {
 
     fn write_at(&self, offset: u64, buf: &[u8]) -> io::Result<()> {
         let mut bytes = self.bytes.write();
-        let start = offset as usize;
-        let end = start + buf.len();
+        // `as usize` would wrap past 4 GiB on 32-bit targets and write over
+        // the start of the database.
+        let end = usize::try_from(offset)
+            .ok()
+            .and_then(|start| start.checked_add(buf.len()))
+            .ok_or_else(too_large)?;
+        let start = end - buf.len();
         if bytes.len() < end {
             bytes.resize(end, 0);
         }
@@ -154,11 +125,41 @@ impl StorageBackend for MemoryBackend {
     }
 
     fn set_len(&self, len: u64) -> io::Result<()> {
-        self.bytes.write().resize(len as usize, 0);
+        let len = usize::try_from(len).map_err(|_| too_large())?;
+        self.bytes.write().resize(len, 0);
         Ok(())
     }
 
     fn sync_data(&self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// A memory database cannot outgrow the address space.
+fn too_large() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        "a memory database cannot grow past the address space",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails before the fix: an offset past the address space panicked on
+    /// overflow (64-bit) or wrapped and wrote over the header (32-bit).
+    #[test]
+    fn a_memory_backend_refuses_offsets_past_the_address_space() {
+        let backend = MemoryBackend::from_bytes(vec![9; 16]);
+        assert!(backend.write_at(u64::MAX - 1, &[1, 2, 3]).is_err());
+        #[cfg(target_pointer_width = "32")]
+        {
+            assert!(backend.write_at(1 << 32, &[1]).is_err());
+            assert!(backend.set_len((1 << 32) + 8).is_err());
+        }
+        let mut bytes = [0u8; 16];
+        backend.read_at(0, &mut bytes).unwrap();
+        assert_eq!(bytes, [9; 16], "nothing was overwritten or cut");
     }
 }

@@ -340,7 +340,7 @@ fn crash_sweep(seed: u64, work: &[Step], durability: Durability) -> (usize, BTre
 fn power_cut_at_every_write_and_fsync_immediate() {
     let (mut images, mut paths) =
         crash_sweep(1000, &large_commit_workload(), Durability::Immediate);
-    for seed in 0..6 {
+    for seed in 0..support::scaled(6, 1) {
         let (n, p) = crash_sweep(seed, &workload(seed, 24), Durability::Immediate);
         images += n;
         paths.extend(p);
@@ -357,7 +357,7 @@ fn power_cut_at_every_write_and_fsync_immediate() {
 #[test]
 fn power_cut_at_every_write_and_fsync_relaxed() {
     let (_, mut paths) = crash_sweep(1001, &large_commit_workload(), Durability::Relaxed);
-    for seed in 100..106 {
+    for seed in 100..100 + support::scaled(6, 1) {
         paths.extend(crash_sweep(seed, &workload(seed, 30), Durability::Relaxed).1);
     }
     for path in [
@@ -428,7 +428,7 @@ fn io_error_run(work: &[Step], n: u64, kind: Fault) -> bool {
 
 #[test]
 fn io_error_sweep_every_operation() {
-    for seed in 200..203 {
+    for seed in 200..200 + support::scaled(3, 1) {
         let work: Vec<Step> = workload(seed, 24)
             .into_iter()
             .filter(|s| !matches!(s, Step::Tick | Step::Reopen))

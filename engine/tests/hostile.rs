@@ -31,14 +31,13 @@ fn isolated(test_name: &str, body: impl FnOnce()) {
         body();
         return;
     }
-    let exe = std::env::current_exe().unwrap();
     let mut child = Command::new("sh")
         .arg("-c")
         // Where the limit cannot be set, the time limit still holds.
         .arg(format!(
             r#"ulimit -v {MEMORY_LIMIT_KIB} 2>/dev/null; exec "$0" "$@""#
         ))
-        .arg(exe)
+        .args(nook_testkit::self_invocation())
         .args([test_name, "--exact", "--test-threads=1", "--nocapture"])
         .env(CHILD_ENV, "1")
         .stdout(Stdio::piped())

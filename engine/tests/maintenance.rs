@@ -111,6 +111,112 @@ fn writes_after_compact_reach_the_file_at_the_path() {
     assert_eq!(names.len(), 1, "{names:?}");
 }
 
+/// A crash state: its name, then the bytes at the path, `.compact-new` and
+/// `.compact-old` (absent when `None`).
+type CrashState<'a> = (
+    &'a str,
+    Option<&'a [u8]>,
+    Option<&'a [u8]>,
+    Option<&'a [u8]>,
+);
+
+/// `<file><suffix>` next to `path`.
+fn sibling(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// Compaction writes its copy at `<file>.compact-new`, then moves it over the
+/// file in one rename, or, where an open file cannot be replaced (Windows on
+/// FAT, shares, wine), in two: the old file to `<file>.compact-old`, then the
+/// copy in. Every state a crash can leave on the way opens as one whole
+/// database holding the data, and the leftovers go: a half-written copy
+/// (crash while copying), no file at the path between the two renames (the
+/// copy is complete there: it was synced first), the old file still aside
+/// (crash before it was removed). Fails before the fix: between the renames,
+/// open created a new, empty database at the path.
+#[test]
+fn a_crash_at_any_step_of_the_compaction_move_leaves_one_whole_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.nook");
+    let db = Database::open(&path).unwrap();
+    fill(&db, 300);
+    let expected = contents(&db);
+    drop(db);
+    let old = std::fs::read(&path).unwrap();
+    let db = Database::open(&path).unwrap();
+    db.compact().unwrap();
+    drop(db);
+    let new = std::fs::read(&path).unwrap();
+    assert!(
+        new.len() < old.len(),
+        "the test needs a compaction that shrinks"
+    );
+    let (new_name, old_name) = (
+        sibling(&path, ".compact-new"),
+        sibling(&path, ".compact-old"),
+    );
+    // (what the crash interrupted, at the path, at .compact-new, at .compact-old)
+    let states: [CrashState; 5] = [
+        (
+            "copy half written",
+            Some(&old),
+            Some(&new[..new.len() / 2]),
+            None,
+        ),
+        ("copy complete, not moved", Some(&old), Some(&new), None),
+        ("between the two renames", None, Some(&new), Some(&old)),
+        ("old file not yet removed", Some(&new), None, Some(&old)),
+        ("copy removed by hand, old aside", None, None, Some(&old)),
+    ];
+    for read_only in [false, true] {
+        for (state, at_path, at_new, at_old) in states {
+            for (name, bytes) in [(&path, at_path), (&new_name, at_new), (&old_name, at_old)] {
+                let _ = std::fs::remove_file(name);
+                if let Some(bytes) = bytes {
+                    std::fs::write(name, bytes).unwrap();
+                }
+            }
+            let options = Options::new().read_only(read_only);
+            let db =
+                Database::open_with(&path, &options).unwrap_or_else(|e| panic!("{state}: {e}"));
+            assert_eq!(contents(&db), expected, "{state}");
+            db.check().unwrap();
+            assert!(!old_name.exists(), "{state}: the old file is removed");
+            if !read_only {
+                // The next compaction is not stopped by a leftover copy.
+                db.compact().unwrap_or_else(|e| panic!("{state}: {e}"));
+                assert_eq!(contents(&db), expected, "{state}");
+                let names = std::fs::read_dir(dir.path()).unwrap().count();
+                assert_eq!(names, 1, "{state}: only the database is left");
+            }
+        }
+    }
+}
+
+/// Between the two renames of another process's compaction, open must not
+/// take the copy that process is still holding (and is about to move).
+#[test]
+fn open_between_the_renames_of_a_running_compaction_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.nook");
+    drop(Database::open(&path).unwrap());
+    let (new_name, old_name) = (
+        sibling(&path, ".compact-new"),
+        sibling(&path, ".compact-old"),
+    );
+    std::fs::rename(&path, &old_name).unwrap();
+    let db = Database::open(&new_name).unwrap(); // holds the copy locked, as compaction does
+    db.put(b"k", &[0x01]).unwrap();
+    let err = Database::open(&path).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Locked, "{err}");
+    assert!(old_name.exists() && new_name.exists() && !path.exists());
+    drop(db);
+    let db = Database::open(&path).unwrap();
+    assert_eq!(db.get(b"k").unwrap(), Some(vec![0x01]));
+}
+
 fn contents(db: &Database) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut pairs: Vec<_> = db.iter().unwrap().map(|r| r.unwrap()).collect();
     pairs.sort();

@@ -489,7 +489,10 @@ fn other(durability: Durability) -> Durability {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: support::scaled(48, 4) as u32,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn file_database_matches_model(actions in proptest::collection::vec(action(), 1..60)) {

@@ -6,7 +6,7 @@
 
 use nookdb::{Database, ErrorKind};
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn child_role() -> Option<(String, String)> {
@@ -16,7 +16,7 @@ fn child_role() -> Option<(String, String)> {
 }
 
 fn spawn(role: &str, path: &std::path::Path, test: &str) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
+    nook_testkit::self_command()
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env("NOOK_TEST_CHILD", role)
         .env("NOOK_TEST_PATH", path)

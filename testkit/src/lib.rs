@@ -1,11 +1,14 @@
 //! Test doubles shared by the engine's integration tests and the fuzz
 //! targets: [`SimDisk`], a storage backend that can cut power (dropping,
 //! keeping or tearing unsynced writes) or fail the n-th I/O, and that lists
-//! the images a crash at that instant could leave.
+//! the images a crash at that instant could leave; and [`self_command`], which
+//! re-runs the current test binary through the target's runner.
 
 mod bytes;
+mod rerun;
 
 pub use bytes::{cbor_bytes, get_u64, put_u64, reseal_header, reseal_page};
+pub use rerun::{scaled, self_command, self_invocation};
 
 use nookdb::StorageBackend;
 use parking_lot::Mutex;
