@@ -31,7 +31,10 @@ parts_of() {
   case "$1" in
     x86_64-unknown-linux-gnu | aarch64-unknown-linux-gnu) echo "lib cli" ;;
     x86_64-unknown-linux-musl | aarch64-unknown-linux-musl) echo "cli" ;;
-    x86_64-apple-darwin | aarch64-apple-darwin) echo "lib cli" ;;
+    # The CLI links Foundation (through its dependencies), which only a real
+    # macOS SDK provides: built on a Mac; here, the libraries.
+    x86_64-apple-darwin | aarch64-apple-darwin)
+      if [ "$(uname -s)" = Darwin ]; then echo "lib cli"; else echo "lib"; fi ;;
     # iOS dylibs link only against a real iOS SDK (zig has no full one):
     # static libraries here, both on a Mac.
     aarch64-apple-ios | aarch64-apple-ios-sim | x86_64-apple-ios)
@@ -123,9 +126,11 @@ done
 # The universal macOS library and CLI, when both Mac slices were built.
 if [ -d "$dist/x86_64-apple-darwin" ] && [ -d "$dist/aarch64-apple-darwin" ]; then
   u=$dist/universal-apple-darwin
-  mkdir -p "$u/lib" "$u/bin" "$u/include"
+  mkdir -p "$u/include"
   cp abi/include/nook.h "$u/include/"
   for f in lib/libnook.dylib lib/libnook.a bin/nook; do
+    [ -f "$dist/x86_64-apple-darwin/$f" ] || continue
+    mkdir -p "$(dirname "$u/$f")"
     llvm-lipo -create "$dist/x86_64-apple-darwin/$f" "$dist/aarch64-apple-darwin/$f" -output "$u/$f"
   done
 fi

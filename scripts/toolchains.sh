@@ -8,14 +8,15 @@
 #    target (rustup here has the host target only and no rust-src);
 #  - cross gcc for aarch64, i686, s390x Linux and MinGW-w64 for Windows;
 #  - qemu-user to run aarch64 and s390x binaries, libc6-i386 to run i686 ones,
-#    wine to run Windows ones;
+#    (with lib32gcc-s1: Rust binaries need a 32-bit libgcc_s), wine to run
+#    Windows ones;
 #  - llvm (llvm-nm, llvm-readobj, llvm-lipo, llvm-strip, llvm-ar) to inspect
 #    and assemble libraries of every format;
 #  - zig (PyPI ziglang) to link Apple and musl targets.
 set -euo pipefail
 
 apt_packages=(rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu gcc-i686-linux-gnu
-  gcc-s390x-linux-gnu gcc-mingw-w64-x86-64 qemu-user libc6-i386 wine wine64 llvm file)
+  gcc-s390x-linux-gnu gcc-mingw-w64-x86-64 qemu-user libc6-i386 lib32gcc-s1 wine wine64 llvm file)
 zig_version=0.17.1
 
 missing=()
