@@ -18,8 +18,9 @@
 # Foreign targets need scripts/toolchains.sh (Debian rustc-web with
 # -Zbuild-std, cross gcc, zig, llvm); the host target uses the rustup
 # toolchain. Libraries carry no debug info (profile `dist`).
-# An Android library linked without an NDK (ANDROID_NDK_HOME unset) is a
-# link check only: the manifest says "shippable": false.
+# An Android library linked without an NDK (ANDROID_NDK_HOME unset), and a
+# macOS dylib linked off a Mac (by zig), are link checks only: the manifest
+# says "shippable": false; the release workflow builds them for real.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -54,6 +55,9 @@ if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 for t in "${targets[@]}"; do
   [ -n "$(parts_of "$t")" ] || { echo "dist.sh: unknown target $t (known: ${all_targets[*]})" >&2; exit 1; }
 done
+
+# Debian names it llvm-lipo-14; macOS has lipo.
+lipo=$(command -v llvm-lipo || command -v llvm-lipo-14 || command -v lipo || true)
 
 rm -rf "$dist"
 mkdir -p "$dist"
@@ -113,8 +117,12 @@ build_target() { # build_target <triple>
       [[ " $want " == *" cli "* ]] && put "$t" bin "$out/nook"
       ;;
   esac
-  if [[ "$t" == *android* ]] && [ -z "${ANDROID_NDK_HOME:-}" ]; then
-    echo "$t" >>"$dist/.not-shippable"  # a stub link (scripts/android-cc)
+  # Not shippable: an Android library linked against stubs (scripts/android-cc),
+  # or a macOS dylib linked by zig, which ignores -exported_symbols_list and so
+  # exports every Rust symbol (tests/release_check.py reports it).
+  if { [[ "$t" == *android* ]] && [ -z "${ANDROID_NDK_HOME:-}" ]; } ||
+     { [[ "$t" == *apple-darwin ]] && [ "$(uname -s)" != Darwin ]; }; then
+    echo "$t" >>"$dist/.not-shippable"
   fi
   echo "    $t built in $((SECONDS - start)) s"
 }
@@ -128,10 +136,11 @@ if [ -d "$dist/x86_64-apple-darwin" ] && [ -d "$dist/aarch64-apple-darwin" ]; th
   u=$dist/universal-apple-darwin
   mkdir -p "$u/include"
   cp abi/include/nook.h "$u/include/"
+  grep -qx x86_64-apple-darwin "$dist/.not-shippable" && echo universal-apple-darwin >>"$dist/.not-shippable"
   for f in lib/libnook.dylib lib/libnook.a bin/nook; do
     [ -f "$dist/x86_64-apple-darwin/$f" ] || continue
     mkdir -p "$(dirname "$u/$f")"
-    llvm-lipo -create "$dist/x86_64-apple-darwin/$f" "$dist/aarch64-apple-darwin/$f" -output "$u/$f"
+    "$lipo" -create "$dist/x86_64-apple-darwin/$f" "$dist/aarch64-apple-darwin/$f" -output "$u/$f"
   done
 fi
 
@@ -142,7 +151,7 @@ if [ -d "$dist/aarch64-apple-ios" ] && [ -d "$dist/aarch64-apple-ios-sim" ] && [
   x=$dist/nook.xcframework
   mkdir -p "$x/ios-arm64/Headers" "$x/ios-arm64_x86_64-simulator/Headers"
   cp "$dist/aarch64-apple-ios/lib/libnook.a" "$x/ios-arm64/"
-  llvm-lipo -create "$dist/aarch64-apple-ios-sim/lib/libnook.a" "$dist/x86_64-apple-ios/lib/libnook.a" \
+  "$lipo" -create "$dist/aarch64-apple-ios-sim/lib/libnook.a" "$dist/x86_64-apple-ios/lib/libnook.a" \
     -output "$x/ios-arm64_x86_64-simulator/libnook.a"
   cp abi/include/nook.h "$x/ios-arm64/Headers/"
   cp abi/include/nook.h "$x/ios-arm64_x86_64-simulator/Headers/"
